@@ -1,0 +1,12 @@
+/**
+ * `conductor`: the server (`conductor serve`) and its HTTP client (`conductor task ...`).
+ */
+import { VERSION } from './version.js';
+
+const argv = process.argv.slice(2);
+if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
+  process.stdout.write(`conductor version ${VERSION}\n`);
+} else {
+  const { main } = await import('./conductor-main.js');
+  await main(argv);
+}

@@ -1,0 +1,14 @@
+import { runMain } from './exit.js';
+import { createProgram } from './program.js';
+import { registerBusCommands } from './commands/bus.js';
+
+export async function main(argv: string[]): Promise<void> {
+  await runMain('run-agent', async () => {
+    const program = createProgram(
+      'run-agent',
+      'Conductor Loop runner: run agents, restart tasks, use the message bus',
+    );
+    registerBusCommands(program);
+    await program.parseAsync(argv, { from: 'user' });
+  });
+}
