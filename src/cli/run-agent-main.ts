@@ -9,6 +9,7 @@ export async function main(argv: string[]): Promise<void> {
       'Conductor Loop runner: run agents, restart tasks, use the message bus',
     );
     registerBusCommands(program);
+    (await import('./commands/internal-agents.js')).registerInternalAgentCommands(program);
     await program.parseAsync(argv, { from: 'user' });
   });
 }
