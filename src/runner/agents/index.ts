@@ -1,4 +1,5 @@
 /** Registry of agent backends and the built-in agent configs (`--agent codex` with no config file). */
+import { AGENT_TYPES } from '../../core/config.js';
 import { ValidationError } from '../../core/errors.js';
 import { claudeBackend } from './claude.js';
 import { codexBackend } from './codex.js';
@@ -10,15 +11,7 @@ import type { AgentBackend, AgentConfig, AgentType } from './types.js';
 
 export type * from './types.js';
 
-export const AGENT_TYPES: readonly AgentType[] = [
-  'claude',
-  'codex',
-  'gemini',
-  'perplexity',
-  'xai',
-  'command',
-  'demo',
-];
+export { AGENT_TYPES };
 
 const BACKENDS: Readonly<Record<AgentType, AgentBackend>> = {
   claude: claudeBackend,

@@ -4,30 +4,10 @@
  * stdout/stderr = the run's files), and after exit asks the backend to summarise the files.
  */
 
-export type AgentType = 'claude' | 'codex' | 'gemini' | 'perplexity' | 'xai' | 'command' | 'demo';
+import type { AgentConfig, AgentType } from '../../core/config.js';
 
-/**
- * Resolved agent config. The lead's src/core/config.ts produces it; until then it is defined
- * here and config.ts re-exports/aligns it.
- */
-export interface AgentConfig {
-  /** Config name (`agents.<name>`), or the type name for built-in agents. */
-  name: string;
-  type: AgentType;
-  /** Executable + fixed args: overrides the CLI path for claude/codex/gemini; required for `command`. */
-  command?: string[];
-  model?: string;
-  baseUrl?: string;
-  timeoutMs: number;
-  idleTimeoutMs?: number;
-  /** Secret: never log, never put in argv. */
-  token?: string;
-  tokenFile?: string;
-  /** Extra env for the agent (merged last, after key handling). */
-  env: Record<string, string>;
-  maxRetries: number;
-  retryBaseDelayMs: number;
-}
+/** Agent types and the resolved agent config are owned by src/core/config.ts. */
+export type { AgentConfig, AgentType };
 
 export interface LaunchContext {
   agent: AgentConfig;
