@@ -10,7 +10,7 @@ import { errnoCode, fsError, NotFoundError } from './errors.js';
 import { lockSync, unlock } from './flock.js';
 import { writeFileAtomicSync } from './fs-atomic.js';
 import { FILES, runDirContext } from './layout.js';
-import { parseYaml, yamlField, yamlTimestamp } from './yaml.js';
+import { parseFlatYaml, parseYaml, yamlField, yamlTimestamp } from './yaml.js';
 
 export type RunStatus =
   'queued' | 'running' | 'completed' | 'failed' | 'timeout' | 'stopped' | 'crashed' | 'unknown';
@@ -209,11 +209,13 @@ const KNOWN_FIELDS: Record<string, z.ZodType> = {
  * reference does: ids from the path, status `unknown`.
  */
 export function parseRunInfo(text: string, runDir?: string): RunInfo {
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch {
-    raw = {};
+  let raw: unknown = parseFlatYaml(text);
+  if (raw === undefined) {
+    try {
+      raw = parseYaml(text);
+    } catch {
+      raw = {};
+    }
   }
   const record: Record<string, unknown> =
     raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? { ...raw } : {};

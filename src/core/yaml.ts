@@ -73,3 +73,57 @@ export function yamlField(key: string, value: unknown): string {
     return `${key}: {}`;
   return `${key}:\n${yamlBlock(value, 4)}`;
 }
+
+const FLAT_LINE = /^([A-Za-z_][A-Za-z0-9_]*):(?: (.*))?$/;
+const INT = /^[-+]?\d+$/;
+const FLOAT = /^[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?$/;
+
+/**
+ * Fast path for the flat `key: scalar` documents we read in bulk (run-info.yaml, bus
+ * headers): about 10x quicker than a full YAML parse. Returns undefined for anything
+ * else (nesting, block scalars, comments, anchors), and the caller falls back to parseYaml.
+ * Scalars resolve as the CORE schema does (ints, floats, booleans, null; timestamps stay strings).
+ */
+export function parseFlatYaml(text: string): Record<string, unknown> | undefined {
+  const out: Record<string, unknown> = {};
+  for (const line of text.split('\n')) {
+    if (line === '' || line === '\r') continue;
+    const m = FLAT_LINE.exec(line.endsWith('\r') ? line.slice(0, -1) : line);
+    if (m === null) return undefined;
+    const raw = (m[2] ?? '').trim();
+    const value = flatScalar(raw);
+    if (value === FALLBACK) return undefined;
+    out[m[1] as string] = value;
+  }
+  return out;
+}
+
+const FALLBACK = Symbol('fallback');
+
+function flatScalar(raw: string): unknown {
+  if (raw === '' || raw === '~' || raw === 'null' || raw === 'Null' || raw === 'NULL') return null;
+  const first = raw[0];
+  if (first === '"') {
+    if (!raw.endsWith('"') || raw.length < 2) return FALLBACK;
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      return FALLBACK;
+    }
+  }
+  if (first === "'") {
+    if (!raw.endsWith("'") || raw.length < 2) return FALLBACK;
+    const inner = raw.slice(1, -1);
+    if (/'(?!')/.test(inner.replace(/''/g, ''))) return FALLBACK;
+    return inner.replace(/''/g, "'");
+  }
+  // Anything that could start YAML syntax we do not handle here goes to the full parser.
+  if ('[{&*!|>%@`#'.includes(first ?? '') || raw.includes(' #') || raw.includes(': '))
+    return FALLBACK;
+  if (raw === 'true' || raw === 'True' || raw === 'TRUE') return true;
+  if (raw === 'false' || raw === 'False' || raw === 'FALSE') return false;
+  if (INT.test(raw)) return Number(raw);
+  if (FLOAT.test(raw)) return Number(raw);
+  if (/^[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)$/.test(raw) || /^0[xo]/.test(raw)) return FALLBACK;
+  return raw;
+}
