@@ -123,7 +123,7 @@ export function findRun(
     for (const taskId of tasks) {
       const tDir = taskDir(root, projectId, taskId);
       for (const candidate of [join(tDir, runId), join(tDir, FILES.referenceRunsDir, runId)]) {
-        if (readDirents(candidate).length > 0)
+        if (isDirectory(candidate))
           return { projectId, taskId, runId, runDir: candidate, taskDir: tDir };
       }
     }
