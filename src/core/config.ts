@@ -143,11 +143,9 @@ const port = z.number().int().min(0).max(65535, { error: 'expected a port number
 const sizeBytes = z.union(
   [
     nonNegInt,
-    z
-      .string()
-      .regex(/^\d+(?:\.\d+)?\s*(?:B|KB|KiB|MB|MiB|GB|GiB)?$/i, {
-        error: 'expected a size in bytes or like 10MB, 1GiB',
-      }),
+    z.string().regex(/^\d+(?:\.\d+)?\s*(?:B|KB|KiB|MB|MiB|GB|GiB)?$/i, {
+      error: 'expected a size in bytes or like 10MB, 1GiB',
+    }),
   ],
   {
     error: 'expected a size in bytes or like 10MB, 1GiB',
