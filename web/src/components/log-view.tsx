@@ -1,0 +1,77 @@
+// Terminal-like view of a log buffer with ANSI colours. Sticks to the bottom while the user
+// is there; scrolling up pauses it and shows "Jump to live".
+import { memo, useLayoutEffect, useRef, useState } from 'react';
+import { ansiSegments } from '../lib/ansi';
+import type { LogBuffer } from '../lib/log-buffer';
+
+const Line = memo(function Line({ text }: { text: string }) {
+  return (
+    <div className="log-line">
+      {ansiSegments(text).map((segment, index) => (
+        <span key={index} className={segment.className} style={segment.style}>
+          {segment.text}
+        </span>
+      ))}
+      {text === '' ? '\u200b' : null}
+    </div>
+  );
+});
+
+export function LogView({ log, label, live }: { log: LogBuffer; label: string; live: boolean }) {
+  const ref = useRef<HTMLDivElement>(null);
+  const [following, setFollowing] = useState(true);
+  const lineCount = log.lines.length + (log.partial ? 1 : 0);
+
+  useLayoutEffect(() => {
+    const element = ref.current;
+    if (element && following) element.scrollTop = element.scrollHeight;
+  }, [log, following]);
+
+  const onScroll = () => {
+    const element = ref.current;
+    if (!element) return;
+    const atBottom = element.scrollHeight - element.scrollTop - element.clientHeight < 24;
+    if (atBottom !== following) setFollowing(atBottom);
+  };
+
+  return (
+    <div className="log-wrap">
+      <div
+        ref={ref}
+        className="log"
+        role="log"
+        aria-label={label}
+        aria-live="off"
+        tabIndex={0}
+        onScroll={onScroll}
+        data-lines={lineCount}
+      >
+        {log.droppedLines > 0 ? (
+          <div className="log-note">
+            Earlier output not shown here; download the file for all of it.
+          </div>
+        ) : null}
+        {lineCount === 0 ? (
+          <div className="log-note">{live ? 'Waiting for output…' : 'No output.'}</div>
+        ) : null}
+        {log.lines.map((line, index) => (
+          <Line key={index + log.droppedLines} text={line} />
+        ))}
+        {log.partial ? <Line text={log.partial} /> : null}
+      </div>
+      {!following ? (
+        <button
+          type="button"
+          className="button small jump-live"
+          onClick={() => {
+            setFollowing(true);
+            const element = ref.current;
+            if (element) element.scrollTop = element.scrollHeight;
+          }}
+        >
+          ↓ Jump to {live ? 'live' : 'end'}
+        </button>
+      ) : null}
+    </div>
+  );
+}
