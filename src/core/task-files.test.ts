@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -16,6 +17,7 @@ import {
   readStopRequested,
   readTaskConfig,
   readTaskPrompt,
+  touchDir,
   writeCancelled,
   writeLoopState,
   writeStopRequested,
@@ -126,5 +128,18 @@ describe('TASK-LOOP.yaml', () => {
     expect(isLoopOwnerAlive({ ...state, owner_pid: 0 })).toBe(false);
     expect(isLoopOwnerAlive({ ...state, owner_pid: 2 ** 22 + 12345 })).toBe(false);
     expect(isLoopOwnerAlive({ ...state, owner_host: 'elsewhere', owner_pid: 0 })).toBe(true);
+  });
+});
+
+describe('touchDir', () => {
+  it('makes the folder the newest entry of its parent for ls -t', () => {
+    mkdirSync(join(dir, 'run-a'));
+    mkdirSync(join(dir, 'run-b'));
+    for (let i = 0; i < 20; i += 1) {
+      writeFileSync(join(dir, 'TASK-MESSAGE-BUS.md'), `line ${i}\n`);
+      touchDir(join(dir, 'run-a'));
+      const first = execFileSync('ls', ['-t', dir], { encoding: 'utf8' }).split('\n')[0];
+      expect(first).toBe('run-a');
+    }
   });
 });

@@ -4,8 +4,8 @@
  * write is atomic so a reader in another process never sees half a file.
  */
 import { hostname } from 'node:os';
-import { mkdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { errnoCode, fsError } from './errors.js';
 import { writeFileAtomicSync } from './fs-atomic.js';
@@ -337,11 +337,26 @@ export function isLoopOwnerAlive(state: TaskLoopState): boolean {
   }
 }
 
-/** Touch a folder's mtime so `ls -t` lists it first (the seed picks the newest run that way). */
+/**
+ * Touch a folder's mtime so `ls -t` lists it first among its siblings (the seed picks the
+ * newest run with `ls -t runs/<p>/<t>/ | head -1`). File mtimes have nanosecond precision and
+ * utimes here milliseconds, so the new time is set past the newest sibling, not just "now".
+ */
 export function touchDir(path: string): void {
-  const now = new Date();
+  let newestMs = Date.now();
+  const parent = dirname(path);
   try {
-    utimesSync(path, now, now);
+    for (const name of readdirSync(parent)) {
+      const sibling = join(parent, name);
+      if (sibling === path) continue;
+      const mtimeMs = statSync(sibling, { bigint: true }).mtimeNs / 1_000_000n;
+      if (Number(mtimeMs) + 1 > newestMs) newestMs = Number(mtimeMs) + 1;
+    }
+  } catch {
+    // a sibling vanished meanwhile; "now" is still a fine answer
+  }
+  try {
+    utimesSync(path, newestMs / 1000, newestMs / 1000);
   } catch {
     // the folder may have been deleted meanwhile; nothing to list then
   }
