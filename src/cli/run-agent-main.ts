@@ -10,6 +10,9 @@ export async function main(argv: string[]): Promise<void> {
     );
     registerBusCommands(program);
     (await import('./commands/internal-agents.js')).registerInternalAgentCommands(program);
+    (await import('./commands/job.js')).registerJobCommand(program);
+    (await import('./commands/stop.js')).registerStopCommand(program);
+    (await import('./commands/output.js')).registerOutputCommand(program);
     await program.parseAsync(argv, { from: 'user' });
   });
 }

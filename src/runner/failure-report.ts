@@ -80,7 +80,9 @@ export function formatFailureReport(facts: FailureFacts): string {
     '# Task Failed',
     '',
     '## Error',
-    facts.errorSummary + (facts.agentError ? `\n\n${facts.agentError}` : ''),
+    facts.agentError && !facts.errorSummary.includes(facts.agentError.trim())
+      ? `${facts.errorSummary}\n\n${facts.agentError}`
+      : facts.errorSummary,
     '',
     '## Context',
     `- Task: ${facts.taskId}`,

@@ -1,0 +1,175 @@
+/**
+ * `run-agent job`: one run of one agent on one prompt. Prints where the run lives, optionally
+ * streams its stdout (-f), and exits with the run's outcome (0 ok, 1 retriable, 2 permanent,
+ * 3 configuration).
+ */
+import type { Command } from 'commander';
+import { addScopeOptions, parseDurationMs, parseIntFlag, scopeFromFlags } from '../options.js';
+import { subcommand } from '../program.js';
+
+interface JobFlags {
+  projectId?: string;
+  project?: string;
+  taskId?: string;
+  task?: string;
+  agent?: string;
+  prompt?: string;
+  promptFile?: string;
+  cwd?: string;
+  root?: string;
+  config?: string;
+  parentRunId?: string;
+  previousRunId?: string;
+  timeout?: string;
+  idleTimeout?: string;
+  maxConcurrent?: string;
+  stopGrace?: string;
+  conductorUrl?: string;
+  follow?: boolean;
+  json?: boolean;
+}
+
+export function registerJobCommand(program: Command): void {
+  const cmd = subcommand(program, 'job', 'Run one agent on one prompt (one run)');
+  addScopeOptions(cmd)
+    .option('--agent <name>', 'agent name from config.yaml, or a type (claude, codex, gemini, ...)')
+    .option('--prompt <text>', 'prompt text')
+    .option('--prompt-file <path>', 'read the prompt from a file')
+    .option('--cwd <dir>', 'working directory of the agent (default: the task folder)')
+    .option('--root <dir>', 'runs root (default: $CONDUCTOR_ROOT, config storage.runs_dir, ./runs)')
+    .option('--config <path>', 'config file')
+    .option('--parent-run-id <id>', 'parent run id (default: $JRUN_ID)')
+    .option('--previous-run-id <id>', 'previous run id of the same task')
+    .option(
+      '--timeout <duration>',
+      'total time limit, e.g. 300, 30s, 15m (default: agent timeout, 300s)',
+    )
+    .option('--idle-timeout <duration>', 'stop when the agent prints nothing for this long')
+    .option('--max-concurrent <n>', 'concurrent runs allowed on this root (default 16)')
+    .option('--stop-grace <duration>', 'SIGTERM to SIGKILL delay on stop or timeout (default 30s)')
+    .option('--conductor-url <url>', 'conductor server URL given to the agent')
+    .option('-f, --follow', "stream the agent's stdout while it runs")
+    .option('--json', 'print the result as JSON')
+    .action(async (flags: JobFlags) => {
+      await runJobCommand(flags);
+    });
+}
+
+async function readPrompt(flags: JobFlags): Promise<string> {
+  const { ValidationError, fsError } = await import('../../core/errors.js');
+  if (flags.prompt !== undefined && flags.promptFile !== undefined) {
+    throw new ValidationError('use either --prompt or --prompt-file, not both');
+  }
+  if (flags.prompt !== undefined) return flags.prompt;
+  if (flags.promptFile !== undefined) {
+    const { readFileSync } = await import('node:fs');
+    try {
+      return readFileSync(flags.promptFile, 'utf8');
+    } catch (error) {
+      throw fsError('read prompt file', flags.promptFile, error);
+    }
+  }
+  throw new ValidationError('no prompt: use --prompt or --prompt-file');
+}
+
+async function runJobCommand(flags: JobFlags): Promise<void> {
+  const [{ loadConfig }, { resolveRoot }, { generateTaskId }, errors, runner, agentSelect, tail] =
+    await Promise.all([
+      import('../../core/config.js'),
+      import('../../core/layout.js'),
+      import('../../core/ids.js'),
+      import('../../core/errors.js'),
+      import('../../runner/job.js'),
+      import('../../runner/agent-select.js'),
+      import('../../runner/follow.js'),
+    ]);
+  const prompt = await readPrompt(flags);
+  const config = loadConfig({ configPath: flags.config });
+  const root = resolveRoot({ flag: flags.root, configRunsDir: config.storage.runsDir });
+  const scope = scopeFromFlags(flags);
+  if (scope.projectId === undefined) {
+    throw new errors.ValidationError(
+      'no project: use --project (or run inside an agent with JRUN_PROJECT_ID)',
+    );
+  }
+  const taskId = scope.taskId ?? generateTaskId(prompt);
+  const agent = agentSelect.selectAgent(flags.agent, config);
+  const parentRunId = flags.parentRunId ?? (process.env.JRUN_ID || undefined);
+
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (): void => {
+    signals += 1;
+    // First Ctrl-C stops the run cleanly (recorded `stopped`); a second one leaves at once.
+    if (signals > 1) process.exit(130);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  let follow: Promise<number> | undefined;
+  let resolveEnded: () => void = () => undefined;
+  const ended = new Promise<void>((r) => (resolveEnded = r));
+  try {
+    const result = await runner.runJob({
+      root,
+      projectId: scope.projectId,
+      taskId,
+      agent,
+      prompt,
+      ...(flags.cwd !== undefined ? { cwd: flags.cwd } : {}),
+      ...(parentRunId !== undefined ? { parentRunId } : {}),
+      ...(flags.previousRunId !== undefined ? { previousRunId: flags.previousRunId } : {}),
+      ...(flags.timeout !== undefined
+        ? { timeoutMs: parseDurationMs(flags.timeout, '--timeout') }
+        : {}),
+      ...(flags.idleTimeout !== undefined
+        ? { idleTimeoutMs: parseDurationMs(flags.idleTimeout, '--idle-timeout') }
+        : {}),
+      maxConcurrent:
+        flags.maxConcurrent !== undefined
+          ? parseIntFlag(flags.maxConcurrent, '--max-concurrent')
+          : config.defaults.maxConcurrentRuns,
+      stopGraceMs:
+        flags.stopGrace !== undefined
+          ? parseDurationMs(flags.stopGrace, '--stop-grace')
+          : config.defaults.stopGraceMs,
+      ...(flags.conductorUrl !== undefined ? { conductorUrl: flags.conductorUrl } : {}),
+      layout: config.storage.layout,
+      signal: controller.signal,
+      onCreated: ({ runId, runDir }) => {
+        if (!flags.json) process.stdout.write(`run_id: ${runId}\nrun_dir: ${runDir}\n`);
+      },
+      onStarted: ({ runDir }) => {
+        if (!flags.follow) return;
+        follow = tail.followFile(
+          `${runDir}/agent-stdout.txt`,
+          (chunk) => process.stdout.write(chunk),
+          { until: ended },
+        );
+      },
+    });
+    resolveEnded();
+    if (follow !== undefined) await follow;
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    } else {
+      process.stdout.write(
+        `status: ${result.status} (exit code ${result.exitCode})\noutput: ${result.runDir}/output.md\n`,
+      );
+    }
+    if (result.outcome !== 0) {
+      const family =
+        result.outcome === 3 ? 'config' : result.outcome === 2 ? 'permanent' : 'retriable';
+      throw new errors.ConductorError(
+        family,
+        'RUN_FAILED',
+        `run ${result.runId} ${result.status}: ${result.errorSummary ?? result.status} (see ${result.runDir}/output.md)`,
+      );
+    }
+  } finally {
+    resolveEnded();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
