@@ -1,0 +1,80 @@
+/**
+ * Child runs of a task (compat.md §8 DONE handling): runs anywhere in the project whose
+ * `parent_run_id` is one of this task's runs, still `running` with a live process group.
+ * When an agent writes DONE while children it started are still working, the loop waits for
+ * them (up to the child wait timeout) before it reports the task complete.
+ */
+import { taskDir } from '../core/layout.js';
+import { listRunDirs, scanRuns } from '../core/store.js';
+import { sleepUnlessAborted } from './retry.js';
+import { isGroupAlive } from './terminate.js';
+
+export const DEFAULT_CHILD_WAIT_TIMEOUT_MS = 300_000;
+export const DEFAULT_CHILD_POLL_MS = 1_000;
+
+export interface ChildRun {
+  runId: string;
+  taskId: string;
+  runDir: string;
+  parentRunId: string;
+}
+
+/** Active child runs of the given task's runs. */
+export function findActiveChildren(root: string, projectId: string, taskId: string): ChildRun[] {
+  const parents = new Set(listRunDirs(taskDir(root, projectId, taskId)).map((r) => r.runId));
+  if (parents.size === 0) return [];
+  const children: ChildRun[] = [];
+  for (const record of scanRuns(root, { projectId })) {
+    const { info } = record;
+    const parent = info.parent_run_id;
+    if (parent === undefined || !parents.has(parent)) continue;
+    if (info.status !== 'running' || !isGroupAlive(info.pgid)) continue;
+    children.push({
+      runId: info.run_id,
+      taskId: record.taskId,
+      runDir: record.runDir,
+      parentRunId: parent,
+    });
+  }
+  return children;
+}
+
+export interface ChildWait {
+  root: string;
+  projectId: string;
+  taskId: string;
+  timeoutMs?: number;
+  pollMs?: number;
+  signal?: AbortSignal;
+  /** Called once, when there are children to wait for. */
+  onWaiting?: (children: ChildRun[]) => void;
+}
+
+export type ChildWaitResult =
+  | { kind: 'none' }
+  | { kind: 'finished'; count: number }
+  | { kind: 'timeout'; remaining: ChildRun[]; waitedMs: number }
+  | { kind: 'aborted' };
+
+/** Wait until no child run is active, the timeout passes or the signal aborts. */
+export async function waitForChildren(wait: ChildWait): Promise<ChildWaitResult> {
+  const first = findActiveChildren(wait.root, wait.projectId, wait.taskId);
+  if (first.length === 0) return { kind: 'none' };
+  wait.onWaiting?.(first);
+  const started = Date.now();
+  const deadline = started + (wait.timeoutMs ?? DEFAULT_CHILD_WAIT_TIMEOUT_MS);
+  const pollMs = wait.pollMs ?? DEFAULT_CHILD_POLL_MS;
+  for (;;) {
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      const remaining = findActiveChildren(wait.root, wait.projectId, wait.taskId);
+      if (remaining.length === 0) return { kind: 'finished', count: first.length };
+      return { kind: 'timeout', remaining, waitedMs: Date.now() - started };
+    }
+    if (!(await sleepUnlessAborted(Math.min(pollMs, left), wait.signal)))
+      return { kind: 'aborted' };
+    if (findActiveChildren(wait.root, wait.projectId, wait.taskId).length === 0) {
+      return { kind: 'finished', count: first.length };
+    }
+  }
+}
