@@ -2,18 +2,70 @@
  * Process-group liveness and termination. A run's pgid is its wrapper's pid; the group holds
  * the agent and anything it forked, so signalling -pgid reaches grandchildren too.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { errnoCode } from '../core/errors.js';
 
-/** True while any process of the group exists (zombies included until reaped). */
+/**
+ * Process state letter from /proc (`R`, `S`, `Z` ...), or undefined when the pid is gone or
+ * there is no /proc.
+ */
+export function processState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // `pid (comm) S ...`: comm may contain spaces and parentheses, so read after the last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A process that exists and has not merely exited waiting to be reaped. */
+export function isProcessRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if (errnoCode(error) !== 'EPERM') return false;
+  }
+  return processState(pid) !== 'Z';
+}
+
+/** Members of a process group that are not zombies (Linux /proc scan). */
+function groupHasLiveMember(pgid: number): boolean {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return true; // no /proc: trust kill(2)
+  }
+  for (const pid of pids) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields[2] === String(pgid) && fields[0] !== 'Z') return true;
+  }
+  return false;
+}
+
+/**
+ * True while any process of the group runs. Zombies do not count: orphans are reaped by
+ * PID 1, which in containers can take a second or more, and a zombie holds nothing.
+ */
 export function isGroupAlive(pgid: number): boolean {
   if (!Number.isInteger(pgid) || pgid <= 1) return false;
   try {
     process.kill(-pgid, 0);
-    return true;
   } catch (error) {
     // EPERM: the group exists but belongs to someone else; it is alive all the same.
-    return errnoCode(error) === 'EPERM';
+    if (errnoCode(error) !== 'EPERM') return false;
   }
+  // Cheap common case: the leader (the wrapper) is still running.
+  const leader = processState(pgid);
+  if (leader !== undefined && leader !== 'Z') return true;
+  return groupHasLiveMember(pgid);
 }
 
 /** Send `signal` to the whole group; false when the group is already gone. */
