@@ -2,14 +2,15 @@
 
 /** Router basename: the mount path without the trailing slash ('' at the root). */
 export function appBasePath(): string {
-  return new URL(document.baseURI).pathname.replace(/\/+$/, '');
+  const base = new URL(document.baseURI).pathname.replace(/\/+$/, '');
+  // Served at /ui/ too (compat): routes live under /ui while assets and API do not.
+  const ui = `${base}/ui`;
+  return location.pathname === ui || location.pathname.startsWith(`${ui}/`) ? ui : base;
 }
 
-/** Absolute URL of an API path such as `api/v1/runs`. The UI may also be served at /ui/,
- * whose API is at the server root. */
+/** Absolute URL of an API path such as `api/v1/runs`, relative to the mount point. */
 export function apiUrl(path: string, query?: Record<string, string | number | undefined>): string {
   const base = new URL(document.baseURI);
-  base.pathname = base.pathname.replace(/ui\/$/, '');
   base.search = '';
   base.hash = '';
   const url = new URL(path.replace(/^\//, ''), base);

@@ -53,7 +53,8 @@ export function RunTree({ filter }: { filter: TreeFilter }) {
   useEffect(() => {
     if (selected.length < 2) return;
     setExpanded((prev) => {
-      const ancestors = selected.slice(0, -1);
+      // The routed task opens too, so its runs show.
+      const ancestors = selected.filter((id) => !id.startsWith('r:'));
       if (ancestors.every((id) => prev.get(id) === true)) return prev;
       const next = new Map(prev);
       for (const id of ancestors) next.set(id, true);
@@ -249,7 +250,7 @@ function RowContent({ row, now }: { row: TreeRow; now: number }) {
     return (
       <>
         <span className="tree-label" title={row.task.task_id}>
-          {row.task.task_id}
+          {taskLabel(row.task.task_id)}
         </span>
         <span className="tree-meta">
           {row.task.agent ? <span className="agent">{row.task.agent}</span> : null}
@@ -274,6 +275,12 @@ function RowContent({ row, now }: { row: TreeRow; now: number }) {
       </span>
     </>
   );
+}
+
+/** `task-20261126-145706-fix-tests` -> `fix-tests` (the date part is in the tooltip). */
+export function taskLabel(taskId: string): string {
+  const match = /^task-\d{8}-\d{6}-(.+)$/.exec(taskId);
+  return match?.[1] ?? taskId;
 }
 
 /** `20261126-1457060000-1789-1` -> `14:57:06` (the rest is in the tooltip). */

@@ -2,12 +2,12 @@
 
 const SYMBOLS: Record<string, string> = {
   queued: '◷',
-  blocked: '⧗',
+  blocked: '◌',
   running: '●',
   completed: '✓',
   done: '✓',
   failed: '✕',
-  timeout: '⏱',
+  timeout: '◔',
   stopped: '■',
   crashed: '⚠',
   idle: '○',

@@ -54,7 +54,7 @@ export function RunView() {
 function RunBody({ run }: { run: RunDetail }) {
   const now = useNow();
   const live = LIVE.has(run.status);
-  const [tab, setTab] = useState<string>('output');
+  const [tab, setTab] = useState<string>(live ? 'stdout' : 'output');
   const logs = useRunLogs(run.run_id, live);
   const output = useQuery({
     queryKey: ['file', run.run_id, 'output.md'],

@@ -10,8 +10,8 @@ import { StatusBadge } from '../components/status-badge';
 import { formatDuration, formatNumber } from '../lib/format';
 
 const THROUGHPUT_SERIES: ChartSeries[] = [
-  { label: 'completed', colorVar: '--ok', bars: true },
-  { label: 'failed', colorVar: '--bad', bars: true },
+  { label: 'completed', colorVar: '--ok' },
+  { label: 'failed', colorVar: '--bad' },
 ];
 const HIST_SERIES: ChartSeries[] = [{ label: 'runs', colorVar: '--accent', bars: true }];
 const FAIL_SERIES: ChartSeries[] = [{ label: 'failure %', colorVar: '--bad', bars: true }];
@@ -144,6 +144,12 @@ function compact(n: number | undefined): string {
   return Intl.NumberFormat(undefined, { notation: 'compact' }).format(n ?? 0);
 }
 
+function compactSeconds(s: number): string {
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.round(s / 60)}m`;
+  return `${Math.round(s / 3600)}h`;
+}
+
 function chartData(stats: Stats) {
   const throughput = [...(stats.throughput ?? [])].sort((a, b) => (a.minute < b.minute ? -1 : 1));
   const times = throughput.map((p) => Date.parse(p.minute) / 1000);
@@ -156,11 +162,12 @@ function chartData(stats: Stats) {
       throughput.map((p) => p.failed),
     ] as uPlot.AlignedData,
     histogram: [hist.map((_, i) => i), hist.map((b) => b.count)] as uPlot.AlignedData,
-    histLabels: hist.map((b) =>
-      Number.isFinite(Number(b.le_seconds))
-        ? `≤${formatDuration(Number(b.le_seconds) * 1000)}`
-        : '>',
-    ),
+    histLabels: hist.map((b, i) => {
+      const le = Number(b.le_seconds);
+      if (Number.isFinite(le)) return `≤${compactSeconds(le)}`;
+      const previous = Number(hist[i - 1]?.le_seconds);
+      return Number.isFinite(previous) ? `>${compactSeconds(previous)}` : 'more';
+    }),
     agentNames: agents.map(([name]) => name),
     failures: [
       agents.map((_, i) => i),
