@@ -16,7 +16,7 @@ export {
   REPO_ROOT,
 } from '../fixtures/agents/process-helper.js';
 
-export function tempRoot(prefix = 'runner-'): { root: string; cleanup(): void } {
+export function tempRoot(prefix = 'runner-'): { root: string; cleanup: () => void } {
   const root = mkdtempSync(join(tmpdir(), prefix));
   return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
