@@ -8,6 +8,10 @@ export async function main(argv: string[]): Promise<void> {
     (await import('./commands/conductor-status.js')).registerStatusCommand(program);
     (await import('./commands/conductor-runs.js')).registerRunsCommands(program);
     (await import('./commands/conductor-bus.js')).registerBusCommands(program);
+    (await import('./commands/backup.js')).registerBackupCommand(program);
+    (await import('./commands/restore.js')).registerRestoreCommand(program);
+    (await import('./commands/gc.js')).registerGcCommand(program);
+    (await import('./commands/doctor.js')).registerDoctorCommand(program);
     await program.parseAsync(argv, { from: 'user' });
   });
 }
