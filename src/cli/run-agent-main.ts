@@ -13,6 +13,11 @@ export async function main(argv: string[]): Promise<void> {
     (await import('./commands/job.js')).registerJobCommand(program);
     (await import('./commands/stop.js')).registerStopCommand(program);
     (await import('./commands/output.js')).registerOutputCommand(program);
+    (await import('./commands/task.js')).registerTaskCommand(program);
+    (await import('./commands/resume.js')).registerResumeCommand(program);
+    (await import('./commands/list.js')).registerListCommand(program);
+    (await import('./commands/status.js')).registerStatusCommand(program);
+    (await import('./commands/serve.js')).registerServeCommand(program);
     await program.parseAsync(argv, { from: 'user' });
   });
 }

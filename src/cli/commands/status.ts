@@ -1,0 +1,86 @@
+/**
+ * `run-agent status --project [--task]`: the latest run of each task, whether it is DONE and
+ * whether its process is alive (`--concise`: tab-separated rows, `--json`).
+ */
+import type { Command } from 'commander';
+import { addScopeOptions } from '../options.js';
+import { subcommand } from '../program.js';
+import { formatTable } from './table.js';
+
+interface StatusFlags {
+  root?: string;
+  projectId?: string;
+  project?: string;
+  taskId?: string;
+  task?: string;
+  status?: string;
+  concise?: boolean;
+  json?: boolean;
+}
+
+export function registerStatusCommand(program: Command): void {
+  const cmd = subcommand(program, 'status', 'Show the latest run status of the tasks of a project');
+  addScopeOptions(cmd)
+    .option('--root <dir>', 'runs root (default: $CONDUCTOR_ROOT or ./runs)')
+    .option(
+      '--status <status>',
+      'filter: running, active, completed, failed, blocked, done, pending',
+    )
+    .option('--concise', 'tab-separated rows: task_id status exit_code latest_run done pid_alive')
+    .option('--json', 'print JSON')
+    .action(async (flags: StatusFlags) => {
+      await statusCommand(flags);
+    });
+}
+
+async function statusCommand(flags: StatusFlags): Promise<void> {
+  const [layout, summary, errors] = await Promise.all([
+    import('../../core/layout.js'),
+    import('../../runner/task-summary.js'),
+    import('../../core/errors.js'),
+  ]);
+  const projectId = flags.projectId ?? flags.project ?? (process.env.JRUN_PROJECT_ID || undefined);
+  if (projectId === undefined)
+    throw new errors.ValidationError('which project? --project is required');
+  const root = layout.resolveRoot({ flag: flags.root });
+  if (!layout.isDirectory(layout.projectDir(root, projectId))) {
+    throw new errors.NotFoundError(`project ${projectId} not found in ${root}`);
+  }
+  const taskId = flags.taskId ?? flags.task;
+  let tasks: Awaited<ReturnType<typeof summary.summarizeTasks>>;
+  if (taskId !== undefined) {
+    if (!layout.isDirectory(layout.taskDir(root, projectId, taskId))) {
+      throw new errors.NotFoundError(`task ${projectId}/${taskId} not found`);
+    }
+    tasks = [await summary.summarizeTask(root, projectId, taskId)];
+  } else {
+    tasks = await summary.summarizeTasks(root, projectId);
+  }
+  if (flags.status !== undefined) {
+    const filter = flags.status;
+    tasks = tasks.filter((t) => summary.matchesTaskStatus(t, filter));
+  }
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify({ tasks }, null, 2)}\n`);
+    return;
+  }
+  const rows = tasks.map((t) => [
+    t.task_id,
+    t.latest_run_status || t.status,
+    t.latest_exit_code === null ? '-' : String(t.latest_exit_code),
+    t.latest_run_id || '-',
+    String(t.done),
+    String(t.pid_alive),
+    t.blocked_by.length > 0 ? t.blocked_by.join(',') : '-',
+  ]);
+  if (flags.concise) {
+    process.stdout.write(rows.map((r) => `${r.slice(0, 6).join('\t')}\n`).join(''));
+    return;
+  }
+  process.stdout.write(
+    formatTable(
+      ['TASK_ID', 'STATUS', 'EXIT_CODE', 'LATEST_RUN', 'DONE', 'PID_ALIVE', 'BLOCKED_BY'],
+      rows,
+    ),
+  );
+}

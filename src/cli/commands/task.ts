@@ -1,0 +1,291 @@
+/**
+ * `run-agent task` (the Ralph loop) and its subcommands `resume`, `delete`, `cancel`.
+ * `run-agent task ... &` then `wait $PID` gives the task's exit code: 0 done, 1 retriable
+ * failure (retries exhausted, max restarts, stopped), 2 permanent, 3 configuration.
+ */
+import type { Command } from 'commander';
+import {
+  addScopeOptions,
+  collectList,
+  parseDurationMs,
+  parseIntFlag,
+  scopeFromFlags,
+} from '../options.js';
+import { subcommand } from '../program.js';
+
+export interface TaskFlags {
+  projectId?: string;
+  project?: string;
+  taskId?: string;
+  task?: string;
+  agent?: string;
+  prompt?: string;
+  promptFile?: string;
+  cwd?: string;
+  root?: string;
+  config?: string;
+  dependsOn?: string[];
+  dependencyPollInterval?: string;
+  maxRestarts?: string;
+  restartDelay?: string;
+  maxRetries?: string;
+  retryDelay?: string;
+  timeout?: string;
+  idleTimeout?: string;
+  childWaitTimeout?: string;
+  childPollInterval?: string;
+  maxConcurrent?: string;
+  stopGrace?: string;
+  parentRunId?: string;
+  conductorUrl?: string;
+  json?: boolean;
+}
+
+/** Options shared by `task` and `task resume` / `resume`. */
+export function addLoopOptions(cmd: Command): Command {
+  return cmd
+    .option('--agent <name>', 'agent name from config.yaml, or a type (claude, codex, gemini, ...)')
+    .option('--prompt <text>', 'prompt text (default: the task folder TASK.md)')
+    .option('--prompt-file <path>', 'read the prompt from a file')
+    .option('--cwd <dir>', 'working directory of the agent (default: the task folder)')
+    .option('--root <dir>', 'runs root (default: $CONDUCTOR_ROOT, config storage.runs_dir, ./runs)')
+    .option('--config <path>', 'config file')
+    .option('--max-restarts <n>', 'restarts after a successful exit without DONE')
+    .option('--restart-delay <duration>', 'pause before a restart (default 1s)')
+    .option('--max-retries <n>', 'retries after a retriable failure (default: agent, 3)')
+    .option('--retry-delay <duration>', 'first retry backoff, doubled each retry (default 2s)')
+    .option('--timeout <duration>', 'total time limit per run (default: agent timeout, 300s)')
+    .option('--idle-timeout <duration>', 'stop a run that prints nothing for this long')
+    .option('--child-wait-timeout <duration>', 'how long DONE waits for child runs (default 300s)')
+    .option('--child-poll-interval <duration>', 'child run poll interval (default 1s)')
+    .option('--max-concurrent <n>', 'concurrent runs allowed on this root (default 16)')
+    .option('--stop-grace <duration>', 'SIGTERM to SIGKILL delay when stopping a run (default 30s)')
+    .option('--parent-run-id <id>', 'parent run id of the runs (default: $JRUN_ID)')
+    .option('--conductor-url <url>', 'conductor server URL given to the agent')
+    .option('--json', 'print the result as JSON');
+}
+
+/** `resume` takes the loop options plus the task's ids (`--task-id` required). */
+export function addResumeOptions(cmd: Command): Command {
+  return addLoopOptions(addScopeOptions(cmd));
+}
+
+export function registerTaskCommand(program: Command): void {
+  const cmd = subcommand(program, 'task', 'Run a task with the Ralph loop (restart until DONE)');
+  addLoopOptions(addScopeOptions(cmd))
+    .option(
+      '--depends-on <ids>',
+      'tasks that must be DONE first (repeat or comma-separate)',
+      collectList,
+    )
+    .option('--dependency-poll-interval <duration>', 'dependency check interval (default 2s)')
+    .action(async (flags: TaskFlags) => {
+      await runLoopFromFlags(flags, 'task');
+    });
+
+  addResumeOptions(subcommand(cmd, 'resume', 'Resume a stopped, failed or finished task')).action(
+    async (flags: TaskFlags) => {
+      await runLoopFromFlags(flags, 'resume');
+    },
+  );
+
+  addScopeOptions(subcommand(cmd, 'delete', 'Delete a task and all its runs'))
+    .option('--root <dir>', 'runs root')
+    .option('--force', 'stop its loop and running runs first')
+    .action(async (flags: TaskFlags & { force?: boolean }) => {
+      await deleteTaskCommand(flags);
+    });
+
+  addScopeOptions(subcommand(cmd, 'cancel', 'Mark a task cancelled (CANCELLED marker with reason)'))
+    .option('--root <dir>', 'runs root')
+    .requiredOption('--reason <text>', 'why the task is cancelled')
+    .action(async (flags: TaskFlags & { reason: string }) => {
+      await cancelTaskCommand(flags);
+    });
+}
+
+async function readPromptFlag(flags: TaskFlags): Promise<string | undefined> {
+  const { ValidationError, fsError } = await import('../../core/errors.js');
+  if (flags.prompt !== undefined && flags.promptFile !== undefined) {
+    throw new ValidationError('use either --prompt or --prompt-file, not both');
+  }
+  if (flags.promptFile === undefined) return flags.prompt;
+  const { readFileSync } = await import('node:fs');
+  try {
+    return readFileSync(flags.promptFile, 'utf8');
+  } catch (error) {
+    throw fsError('read prompt file', flags.promptFile, error);
+  }
+}
+
+const durationOf = (value: string | undefined, flag: string): number | undefined =>
+  value === undefined ? undefined : parseDurationMs(value, flag);
+const intOf = (value: string | undefined, flag: string): number | undefined =>
+  value === undefined ? undefined : parseIntFlag(value, flag);
+
+/** Drop undefined values so optional loop options keep their defaults. */
+function defined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** `task` and `resume`: parse flags, run the loop, report, exit with the loop's code. */
+export async function runLoopFromFlags(flags: TaskFlags, mode: 'task' | 'resume'): Promise<void> {
+  const [{ loadConfig }, layout, ids, errors, loop, { selectAgent }, taskFiles] = await Promise.all(
+    [
+      import('../../core/config.js'),
+      import('../../core/layout.js'),
+      import('../../core/ids.js'),
+      import('../../core/errors.js'),
+      import('../../runner/task-loop.js'),
+      import('../../runner/agent-select.js'),
+      import('../../core/task-files.js'),
+    ],
+  );
+  const prompt = await readPromptFlag(flags);
+  const config = loadConfig({ configPath: flags.config });
+  const root = layout.resolveRoot({ flag: flags.root, configRunsDir: config.storage.runsDir });
+  const scope = scopeFromFlags(flags);
+  if (scope.projectId === undefined) {
+    throw new errors.ValidationError(
+      'no project: use --project-id (or run inside an agent with JRUN_PROJECT_ID)',
+    );
+  }
+  if (mode === 'resume' && scope.taskId === undefined) {
+    throw new errors.ValidationError('which task? --task-id is required to resume');
+  }
+  const taskId = scope.taskId ?? ids.generateTaskId(prompt);
+  const agent = selectAgent(flags.agent, config);
+  const parentRunId = flags.parentRunId ?? (process.env.JRUN_ID || undefined);
+  const taskDir = layout.taskDir(root, scope.projectId, taskId);
+  if (mode === 'resume') {
+    if (!layout.isDirectory(taskDir)) {
+      throw new errors.NotFoundError(`task ${scope.projectId}/${taskId} not found (${taskDir})`);
+    }
+    taskFiles.clearDone(taskDir);
+    taskFiles.clearStopRequested(taskDir);
+  }
+
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (): void => {
+    signals += 1;
+    // First signal stops the current run and ends the loop `stopped`; a second leaves at once.
+    if (signals > 1) process.exit(130);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  if (!flags.json) process.stdout.write(`project_id: ${scope.projectId}\ntask_id: ${taskId}\n`);
+  try {
+    const result = await loop.runTask(
+      defined({
+        root,
+        projectId: scope.projectId,
+        taskId,
+        agent,
+        prompt,
+        cwd: flags.cwd,
+        dependsOn: flags.dependsOn,
+        dependencyPollMs: durationOf(flags.dependencyPollInterval, '--dependency-poll-interval'),
+        maxRestarts:
+          intOf(flags.maxRestarts, '--max-restarts') ??
+          (mode === 'resume' ? loop.DEFAULT_RESUME_MAX_RESTARTS : config.defaults.maxRestarts),
+        restartDelayMs:
+          durationOf(flags.restartDelay, '--restart-delay') ?? config.defaults.restartDelayMs,
+        maxRetries: intOf(flags.maxRetries, '--max-retries'),
+        retryBaseDelayMs: durationOf(flags.retryDelay, '--retry-delay'),
+        timeoutMs: durationOf(flags.timeout, '--timeout'),
+        idleTimeoutMs: durationOf(flags.idleTimeout, '--idle-timeout'),
+        stopGraceMs: durationOf(flags.stopGrace, '--stop-grace') ?? config.defaults.stopGraceMs,
+        childWaitTimeoutMs:
+          durationOf(flags.childWaitTimeout, '--child-wait-timeout') ??
+          config.defaults.childWaitTimeoutMs,
+        childPollMs: durationOf(flags.childPollInterval, '--child-poll-interval'),
+        maxConcurrent:
+          intOf(flags.maxConcurrent, '--max-concurrent') ?? config.defaults.maxConcurrentRuns,
+        conductorUrl: flags.conductorUrl,
+        layout: config.storage.layout,
+        parentRunId,
+        requestsPerDay: config.rateLimits.perAgent.requestsPerDay,
+        resume: mode === 'resume',
+        signal: controller.signal,
+        onRunStarted: flags.json
+          ? undefined
+          : (run: { runId: string; attempt: number }) =>
+              process.stdout.write(`run_id: ${run.runId} (attempt ${run.attempt})\n`),
+      }),
+    );
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    } else {
+      process.stdout.write(`status: ${result.status} (exit code ${result.exitCode})\n`);
+    }
+    if (result.exitCode !== 0) {
+      const family =
+        result.exitCode === 3 ? 'config' : result.exitCode === 2 ? 'permanent' : 'retriable';
+      throw new errors.ConductorError(
+        family,
+        'TASK_FAILED',
+        `task ${scope.projectId}/${taskId} ${result.status}: ${result.errorSummary ?? result.status}`,
+      );
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+async function taskTarget(
+  flags: TaskFlags,
+): Promise<{ root: string; projectId: string; taskId: string; taskDir: string }> {
+  const [{ ValidationError }, layout] = await Promise.all([
+    import('../../core/errors.js'),
+    import('../../core/layout.js'),
+  ]);
+  const scope = scopeFromFlags(flags);
+  if (scope.projectId === undefined || scope.taskId === undefined) {
+    throw new ValidationError('which task? use --project-id and --task-id');
+  }
+  const root = layout.resolveRoot({ flag: flags.root });
+  return {
+    root,
+    projectId: scope.projectId,
+    taskId: scope.taskId,
+    taskDir: layout.taskDir(root, scope.projectId, scope.taskId),
+  };
+}
+
+async function deleteTaskCommand(flags: TaskFlags & { force?: boolean }): Promise<void> {
+  const [errors, layout, { deleteTask }] = await Promise.all([
+    import('../../core/errors.js'),
+    import('../../core/layout.js'),
+    import('../../runner/task-admin.js'),
+  ]);
+  const target = await taskTarget(flags);
+  if (!layout.isDirectory(target.taskDir)) {
+    throw new errors.NotFoundError(
+      `task ${target.projectId}/${target.taskId} not found (${target.taskDir})`,
+    );
+  }
+  await deleteTask(target.taskDir, { force: flags.force ?? false });
+  process.stdout.write(`deleted task ${target.projectId}/${target.taskId}\n`);
+}
+
+async function cancelTaskCommand(flags: TaskFlags & { reason: string }): Promise<void> {
+  const [errors, layout, taskFiles] = await Promise.all([
+    import('../../core/errors.js'),
+    import('../../core/layout.js'),
+    import('../../core/task-files.js'),
+  ]);
+  const target = await taskTarget(flags);
+  if (!layout.isDirectory(target.taskDir)) {
+    throw new errors.NotFoundError(
+      `task ${target.projectId}/${target.taskId} not found (${target.taskDir})`,
+    );
+  }
+  if (flags.reason.trim() === '') throw new errors.ValidationError('--reason must not be empty');
+  taskFiles.writeCancelled(target.taskDir, flags.reason);
+  process.stdout.write(
+    `cancelled task ${target.projectId}/${target.taskId}: ${flags.reason.trim()}\n`,
+  );
+}
