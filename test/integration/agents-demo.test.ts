@@ -3,12 +3,13 @@
  * about a second, output.md with a Summary of the files the prompt names, DONE, exit 0; the
  * DEMO_* keywords exercise failure exits.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { getBackend } from '../../src/runner/agents/index.js';
-import { RUN_AGENT_FROM_SOURCE, runProcess } from '../fixtures/agents/process-helper.js';
+import { RUN_AGENT_FROM_SOURCE, runProcess, waitFor } from '../fixtures/agents/process-helper.js';
 
 let cwd: string;
 let taskDir: string;
@@ -85,5 +86,35 @@ describe('demo agent', () => {
     });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Checked 0 file name(s)');
+  });
+
+  it.each([
+    ['DEMO_SLOW', 'slow step 2/60'],
+    ['DEMO_HANG', 'waiting forever'],
+  ])('%s keeps running (stopped by the test)', async (keyword, marker) => {
+    const child = spawn(
+      RUN_AGENT_FROM_SOURCE[0]!,
+      RUN_AGENT_FROM_SOURCE.slice(1).concat('__demo-agent'),
+      {
+        cwd,
+        env: { PATH: process.env.PATH, JRUN_RUN_FOLDER: runDir, JRUN_TASK_FOLDER: taskDir },
+        stdio: ['pipe', 'pipe', 'ignore'],
+      },
+    );
+    child.stdin.on('error', () => {});
+    child.stdin.end(keyword);
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const closed = new Promise<NodeJS.Signals | null>((res) =>
+      child.on('close', (_c, signal) => res(signal)),
+    );
+    try {
+      await waitFor(() => out.includes(marker), 15_000, marker);
+      expect(child.exitCode).toBeNull();
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await closed).toBe('SIGTERM');
+    expect(existsSync(join(taskDir, 'DONE'))).toBe(false);
   });
 });

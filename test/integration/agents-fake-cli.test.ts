@@ -209,6 +209,7 @@ describe('fake CLI keywords', () => {
       env: launch.env,
       stdio: ['pipe', 'pipe', 'ignore'],
     });
+    child.stdin.on('error', () => {});
     child.stdin.end('FAKE_IGNORE_TERM');
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -283,5 +284,21 @@ describe('argv and environment checks like the real CLIs', () => {
         PATH: '/usr/bin:/bin',
       }),
     ).toBe('');
+  });
+
+  it('FAKE_CHILD_TASK starts `run-agent task` from the PATH it was given', async () => {
+    const bin = join(root, 'bin');
+    mkdirSync(bin);
+    const record = join(root, 'child-argv.txt');
+    writeFileSync(join(bin, 'run-agent'), `#!/bin/sh\nprintf '%s\\n' "$@" > '${record}'\n`, {
+      mode: 0o755,
+    });
+    const config = agent('codex', { env: { PATH: `${bin}:${fakePath()}` } });
+    const r = await runAgent('codex', 'FAKE_CHILD_TASK=child-1 FAKE_CHILD_WAIT', config);
+    expect(r.code).toBe(0);
+    const argv = readFileSync(record, 'utf8').trim().split('\n');
+    expect(argv.slice(0, 5)).toEqual(['task', '--task-id', 'child-1', '--agent', 'codex']);
+    expect(argv).toContain('--prompt');
+    expect(argv.slice(-2)).toEqual(['--root', root]);
   });
 });

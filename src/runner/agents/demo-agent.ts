@@ -37,9 +37,9 @@ export function userPromptOf(prompt: string): string {
 export function mentionedFiles(text: string, limit = 20): string[] {
   const found = new Set<string>();
   const re =
-    /(?:^|[\s`'"(<[])((?:\.{0,2}\/)?[\w.-]+(?:\/[\w.-]+)*\.[A-Za-z0-9]{1,10})(?=$|[\s`'")>\],;:!?])/g;
+    /(?:^|[\s`'"(<[])((?:\.{0,2}\/)?[\w.-]+(?:\/[\w.-]+)*\.[A-Za-z0-9]{1,10})(?=$|[\s`'")>\],;:!?]|\.(?:\s|$))/g;
   for (const match of text.matchAll(re)) {
-    const name = match[1]?.replace(/\.$/, '');
+    const name = match[1];
     if (name === undefined || /^\d+(\.\d+)+$/.test(name) || name.includes('://')) continue;
     found.add(name);
     if (found.size >= limit) break;
