@@ -25,7 +25,7 @@ import { finishRun } from './finish.js';
 import type { JobResult } from './job-result.js';
 import { buildPromptFile } from './prompt.js';
 import { buildRunEnv } from './run-env.js';
-import { postRunEvent, runStartBody, taskBusPath } from './run-events.js';
+import { postRunEventSync, runStartBody, taskBusPath } from './run-events.js';
 import { acquireSlot, DEFAULT_MAX_CONCURRENT, slotsFreed, type SlotLease } from './slots.js';
 import { findExecutable, spawnWrapper } from './spawn.js';
 import { readStopMarker, writeStopMarker } from './stop-marker.js';
@@ -269,6 +269,9 @@ export async function runJob(opts: JobOptions): Promise<JobResult> {
   // The wrapper holds the slot now; our copy of the fd must not keep it after the run.
   slot?.release();
   const { pid, child } = spawned;
+  const scope = { taskDir: p.taskDir, projectId: opts.projectId, taskId: opts.taskId, runId };
+  // Before `running` is recorded, so a run seen running always has its RUN_START.
+  postRunEventSync(scope, 'RUN_START', runStartBody(runDir));
   updateRunInfo(runDir, (info) => {
     info.status = 'running';
     info.pid = pid;
@@ -276,8 +279,6 @@ export async function runJob(opts: JobOptions): Promise<JobResult> {
     info.start_time = formatPreciseTimestamp();
   });
   opts.onStarted?.({ runId, runDir, pid });
-  const scope = { taskDir: p.taskDir, projectId: opts.projectId, taskId: opts.taskId, runId };
-  const started = postRunEvent(scope, 'RUN_START', runStartBody(runDir));
   const version = backend
     .detectVersion(opts.agent, p.launch.env)
     .then((agentVersion) => {
@@ -309,7 +310,7 @@ export async function runJob(opts: JobOptions): Promise<JobResult> {
     idle?.close();
     slotsFreed(opts.root);
     if (stopping !== undefined) await stopping;
-    await Promise.all([started, version]);
+    await version;
     return (await finishRun(runDir, observation, backend)).result;
   } finally {
     if (totalTimer !== undefined) clearTimeout(totalTimer);

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { FILES } from '../core/layout.js';
 import { log } from '../core/log.js';
-import { appendMessage } from '../bus/writer.js';
+import { appendMessage, appendMessageSync, type MessageDraft } from '../bus/writer.js';
 
 export interface RunEventScope {
   taskDir: string;
@@ -19,19 +19,32 @@ export function taskBusPath(taskDir: string): string {
   return join(taskDir, FILES.taskBus);
 }
 
+function draft(scope: RunEventScope, type: string, body: string): MessageDraft {
+  return {
+    type,
+    project_id: scope.projectId,
+    task_id: scope.taskId,
+    run_id: scope.runId,
+    body,
+  };
+}
+
 export async function postRunEvent(
   scope: RunEventScope,
   type: string,
   body: string,
 ): Promise<void> {
   try {
-    await appendMessage(taskBusPath(scope.taskDir), {
-      type,
-      project_id: scope.projectId,
-      task_id: scope.taskId,
-      run_id: scope.runId,
-      body,
-    });
+    await appendMessage(taskBusPath(scope.taskDir), draft(scope, type, body));
+  } catch (error) {
+    log().warn({ err: error, runId: scope.runId, type }, 'cannot post run event to the task bus');
+  }
+}
+
+/** Same, blocking: for events that must be on the bus before the next step is visible. */
+export function postRunEventSync(scope: RunEventScope, type: string, body: string): void {
+  try {
+    appendMessageSync(taskBusPath(scope.taskDir), draft(scope, type, body));
   } catch (error) {
     log().warn({ err: error, runId: scope.runId, type }, 'cannot post run event to the task bus');
   }
