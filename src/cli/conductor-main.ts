@@ -12,6 +12,7 @@ export async function main(argv: string[]): Promise<void> {
     (await import('./commands/restore.js')).registerRestoreCommand(program);
     (await import('./commands/gc.js')).registerGcCommand(program);
     (await import('./commands/doctor.js')).registerDoctorCommand(program);
+    (await import('./commands/serve.js')).registerServeCommand(program);
     await program.parseAsync(argv, { from: 'user' });
   });
 }
