@@ -56,7 +56,8 @@ export function capLogFile(path: string, maxBytes: number): number {
  * ..., keeping `keep` old copies. Serialised across processes (two servers on one root) by an
  * flock on `<path>.lock`. Returns true when a rotation happened.
  */
-export function rotateBySize(path: string, maxBytes: number, keep = 5): boolean {
+export function rotateBySize(path: string, maxBytes: number, keepCopies = 5): boolean {
+  const keep = Math.max(1, keepCopies);
   if (sizeOf(path) < maxBytes) return false;
   const lockPath = `${path}.lock`;
   let fd: number;
