@@ -5,6 +5,7 @@ const KEY = 'conductor-api-key';
 type Listener = () => void;
 const listeners = new Set<Listener>();
 let required = false;
+let keyVersion = 0;
 
 export function getApiKey(): string | null {
   try {
@@ -22,7 +23,13 @@ export function setApiKey(key: string | null): void {
     // Storage disabled: the key lives only as long as this page.
   }
   required = false;
+  keyVersion += 1;
   emit();
+}
+
+/** Changes whenever a key is saved: effects that failed with 401 re-run on it. */
+export function getKeyVersion(): number {
+  return keyVersion;
 }
 
 /** Called on any 401: the UI shows the key prompt until a key is saved. */

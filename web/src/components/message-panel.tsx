@@ -2,6 +2,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { api, errorMessage } from '../api/client';
 import { openStream, type StreamState } from '../api/sse';
+import { useKeyVersion } from '../api/use-key-version';
 import type { BusMessage } from '../api/types';
 import { formatTime } from '../lib/format';
 
@@ -14,6 +15,7 @@ export function MessagePanel({ projectId, taskId }: { projectId: string; taskId?
   const [error, setError] = useState<string>();
   const [typeFilter, setTypeFilter] = useState('');
   const listRef = useRef<HTMLOListElement>(null);
+  const keyVersion = useKeyVersion();
 
   useEffect(() => {
     const abort = new AbortController();
@@ -60,7 +62,7 @@ export function MessagePanel({ projectId, taskId }: { projectId: string; taskId?
       abort.abort();
       stream?.close();
     };
-  }, [projectId, taskId]);
+  }, [projectId, taskId, keyVersion]);
 
   const types = useMemo(() => [...new Set(messages.map((m) => m.type))].sort(), [messages]);
   const shown = typeFilter ? messages.filter((m) => m.type === typeFilter) : messages;

@@ -4,6 +4,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { api, errorMessage } from '../api/client';
 import { openStream, type StreamState } from '../api/sse';
+import { useKeyVersion } from '../api/use-key-version';
 import { appendLog, emptyLog, logFromTail, type LogBuffer } from './log-buffer';
 
 const TAIL_BYTES = 512 * 1024;
@@ -22,6 +23,7 @@ export function useRunLogs(runId: string, live: boolean): RunLogs {
     state: 'loading',
   });
   const queryClient = useQueryClient();
+  const keyVersion = useKeyVersion();
 
   useEffect(() => {
     const abort = new AbortController();
@@ -73,7 +75,7 @@ export function useRunLogs(runId: string, live: boolean): RunLogs {
       abort.abort();
       stream?.close();
     };
-  }, [runId, live, queryClient]);
+  }, [runId, live, queryClient, keyVersion]);
 
   return logs;
 }
