@@ -246,9 +246,11 @@ describe('REST agent: retries', () => {
     expect(server.requests).toHaveLength(3);
     expectOneErrorLine(r, /^Error: xai: HTTP 429: rate limited$/);
     expect(r.usage).toMatchObject({ error: 'xai: HTTP 429: rate limited' });
-    expect(
-      getBackend('xai').summarize({ stdout: r.stdout, stderr: r.stderr, runDir }),
-    ).toMatchObject({ failed: true });
+    const summary = getBackend('xai').summarize({ stdout: r.stdout, stderr: r.stderr, runDir });
+    expect(summary).toMatchObject({ failed: true });
+    expect(getBackend('xai').explainFailure?.(1, r.stderr, summary)).toBe(
+      'xai: HTTP 429: rate limited',
+    );
   });
 });
 
@@ -315,6 +317,18 @@ describe('REST agent: failures and exit codes', () => {
     const r = await restAgent('xai', 'hi', [], {});
     expect(r.code).toBe(3);
     expect(r.stderr).toBe("Error: xai: no API key (set XAI_API_KEY or the agent's token)\n");
+    expect(server.requests).toHaveLength(0);
+    expect(r.usage).toMatchObject({
+      type: 'xai',
+      error: "xai: no API key (set XAI_API_KEY or the agent's token)",
+    });
+  });
+
+  it('an empty prompt is permanent: exit 2', async () => {
+    server = await startFakeRestServer();
+    const r = await restAgent('perplexity', '  \n');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('Error: perplexity: empty prompt on stdin\n');
     expect(server.requests).toHaveLength(0);
   });
 });

@@ -14,7 +14,9 @@ export function explainCommonFailure(
   }
   if (exitCode === 126) return `${label}: executable is not runnable (exit 126)`;
   if (summary.errorMessage !== undefined && summary.errorMessage !== '') {
-    return `${label}: ${oneLine(summary.errorMessage)}`;
+    const message = oneLine(summary.errorMessage);
+    // REST agents already name themselves in their messages ("xai: HTTP 429 ...").
+    return message.startsWith(`${label}: `) ? message : `${label}: ${message}`;
   }
   return undefined;
 }

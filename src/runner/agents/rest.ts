@@ -78,12 +78,8 @@ function createRestBackend(type: RestAgentType): AgentBackend {
     createProgressParser: textProgressParser,
     summarize: summarizeRest,
     detectVersion: () => Promise.resolve(''),
-    explainFailure(exitCode, _stderrTail, summary) {
-      return explainCommonFailure(type, exitCode, {
-        ...summary,
-        errorMessage: summary.errorMessage?.replace(new RegExp(`^${type}: `), ''),
-      });
-    },
+    explainFailure: (exitCode, _stderrTail, summary) =>
+      explainCommonFailure(type, exitCode, summary),
   };
 }
 

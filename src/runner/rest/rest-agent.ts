@@ -66,11 +66,13 @@ export interface RestUsageFile {
 
 export async function runRestAgent(options: RestAgentOptions, io: RestAgentIo): Promise<void> {
   const runDir = options.runDir ?? io.env.JRUN_RUN_FOLDER;
-  const settings = resolveRestSettings(options.type, options, io.env);
-  const prompt = io.prompt.trim();
-  if (prompt === '')
-    throw new PermanentError('EMPTY_PROMPT', `${settings.type}: empty prompt on stdin`);
+  let settings: RestSettings | undefined;
   try {
+    settings = resolveRestSettings(options.type, options, io.env);
+    const prompt = io.prompt.trim();
+    if (prompt === '') {
+      throw new PermanentError('EMPTY_PROMPT', `${settings.type}: empty prompt on stdin`);
+    }
     const result = await requestWithRetries(settings, prompt, options, io);
     if (!result.text.endsWith('\n')) io.writeOut('\n');
     if (runDir !== undefined) {
@@ -79,8 +81,10 @@ export async function runRestAgent(options: RestAgentOptions, io: RestAgentIo): 
     }
   } catch (error) {
     const failure = toConductorError(settings, error);
-    if (runDir !== undefined)
-      writeUsage(runDir, { type: settings.type, model: settings.model, error: failure.message });
+    // Leave the reason for summarize() too, so error_summary names it (not only stderr).
+    if (runDir !== undefined) {
+      writeUsage(runDir, { type: options.type, model: settings?.model, error: failure.message });
+    }
     throw failure;
   }
 }
@@ -141,7 +145,14 @@ function isRetriableStatus(status: number): boolean {
   return status === 408 || status === 409 || status === 429 || status >= 500;
 }
 
-function toConductorError(settings: RestSettings, error: unknown): ConductorError {
+function toConductorError(settings: RestSettings | undefined, error: unknown): ConductorError {
+  if (isConductorError(error)) return error;
+  if (settings === undefined) {
+    return new RetriableError(
+      'AGENT_FAILED',
+      error instanceof Error ? error.message : String(error),
+    );
+  }
   const label = settings.type;
   const message = redact(error instanceof Error ? error.message : String(error), settings.key);
   if (error instanceof ChatHttpError) {
@@ -160,7 +171,6 @@ function toConductorError(settings: RestSettings, error: unknown): ConductorErro
       error.kind === 'network' || error.kind === 'stream-error' ? 'AGENT_NETWORK' : 'AGENT_TIMEOUT';
     return new RetriableError(code, `${label}: ${message}`);
   }
-  if (isConductorError(error)) return error;
   return new RetriableError('AGENT_FAILED', `${label}: ${message}`);
 }
 
