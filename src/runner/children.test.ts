@@ -32,6 +32,31 @@ function startGroup(seconds: number): ChildProcess {
 }
 
 describe('child runs', () => {
+  it('counts live processes left in the group of a recently finished run of the task', () => {
+    const leftover = startGroup(30);
+    addRun('parent', '20260101-0000000000-1-1', {
+      status: 'completed',
+      exit_code: 0,
+      pgid: leftover.pid!,
+      end_time: new Date().toISOString(),
+    });
+    addRun('parent', '20260101-0000000000-1-2', {
+      status: 'completed',
+      exit_code: 0,
+      pgid: leftover.pid!,
+      end_time: '2020-01-01T00:00:00Z',
+    });
+    expect(findActiveChildren(root, 'p', 'parent')).toEqual([
+      {
+        runId: '20260101-0000000000-1-1',
+        taskId: 'parent',
+        runDir: join(root, 'p', 'parent', '20260101-0000000000-1-1'),
+        parentRunId: '20260101-0000000000-1-1',
+        kind: 'processes',
+      },
+    ]);
+  });
+
   it('finds running children with a live group, in any task of the project', () => {
     const alive = startGroup(30);
     addRun('parent', '20260101-0000000000-1-1', { status: 'completed', exit_code: 0 });

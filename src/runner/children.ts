@@ -5,6 +5,7 @@
  * them (up to the child wait timeout) before it reports the task complete.
  */
 import { taskDir } from '../core/layout.js';
+import { isTerminalStatus, tryReadRunInfo } from '../core/run-info.js';
 import { listRunDirs, scanRuns } from '../core/store.js';
 import { sleepUnlessAborted } from './retry.js';
 import { isGroupAlive } from './terminate.js';
@@ -17,13 +18,34 @@ export interface ChildRun {
   taskId: string;
   runDir: string;
   parentRunId: string;
+  /**
+   * `run`: a child run (parent_run_id). `processes`: one of this task's finished runs still has
+   * live processes in its group, e.g. a `run-agent task ... &` the agent started that has not
+   * recorded its own run yet.
+   */
+  kind: 'run' | 'processes';
 }
+
+/** How long after a run ended its leftover processes still count as children. */
+const LEFTOVER_WINDOW_MS = 15 * 60_000;
 
 /** Active child runs of the given task's runs. */
 export function findActiveChildren(root: string, projectId: string, taskId: string): ChildRun[] {
-  const parents = new Set(listRunDirs(taskDir(root, projectId, taskId)).map((r) => r.runId));
+  const own = listRunDirs(taskDir(root, projectId, taskId));
+  const parents = new Set(own.map((r) => r.runId));
   if (parents.size === 0) return [];
   const children: ChildRun[] = [];
+  const now = Date.now();
+  for (const { runId, runDir } of own) {
+    const info = tryReadRunInfo(runDir);
+    if (info === undefined || !isTerminalStatus(info.status)) continue;
+    // Only recent runs: an old pgid may belong to an unrelated process group by now.
+    const ended = Date.parse(info.end_time);
+    if (!Number.isFinite(ended) || now - ended > LEFTOVER_WINDOW_MS) continue;
+    if (isGroupAlive(info.pgid)) {
+      children.push({ runId, taskId, runDir, parentRunId: runId, kind: 'processes' });
+    }
+  }
   for (const record of scanRuns(root, { projectId })) {
     const { info } = record;
     const parent = info.parent_run_id;
@@ -34,6 +56,7 @@ export function findActiveChildren(root: string, projectId: string, taskId: stri
       taskId: record.taskId,
       runDir: record.runDir,
       parentRunId: parent,
+      kind: 'run',
     });
   }
   return children;

@@ -39,7 +39,7 @@ import {
   type TaskLoopState,
 } from '../core/task-files.js';
 import type { AgentConfig } from './agents/index.js';
-import { waitForChildren, DEFAULT_CHILD_WAIT_TIMEOUT_MS } from './children.js';
+import { waitForChildren, DEFAULT_CHILD_WAIT_TIMEOUT_MS, type ChildRun } from './children.js';
 import {
   assertNoDependencyCycle,
   normalizeDependsOn,
@@ -358,6 +358,10 @@ export async function runTask(opts: TaskOptions): Promise<TaskResult> {
   return finish({ status: 'done', exitCode: 0 });
 }
 
+function childLabel(child: ChildRun): string {
+  return child.kind === 'run' ? child.runId : `${child.runId} (background processes)`;
+}
+
 /** DONE handling: wait for child runs, then propagate the completion FACT (compat §8). */
 async function finishDone(
   opts: TaskOptions,
@@ -374,7 +378,7 @@ async function finishDone(
     onWaiting: (children) => {
       void post(
         'INFO',
-        `waiting for ${children.length} children to complete: ${children.map((c) => c.runId).join(', ')}`,
+        `waiting for ${children.length} children to complete: ${children.map(childLabel).join(', ')}`,
       );
     },
   });
@@ -388,7 +392,7 @@ async function finishDone(
     case 'timeout':
       await post(
         'WARNING',
-        `timeout waiting for children after ${Math.round(waited.waitedMs / 1000)}s: ${waited.remaining.map((c) => c.runId).join(', ')}`,
+        `timeout waiting for children after ${Math.round(waited.waitedMs / 1000)}s: ${waited.remaining.map(childLabel).join(', ')}`,
       );
       break;
     case 'aborted':
