@@ -138,6 +138,7 @@ function claudeProgress(event: JsonObject): ProgressLine[] {
 export const claudeBackend = createCliBackend({
   type: 'claude',
   args: CLAUDE_ARGS,
+  modelFlag: '--model',
   extraEnv: claudeEnv,
   createProgressParser: () => jsonlProgressParser(claudeProgress),
   summarize: summarizeClaude,

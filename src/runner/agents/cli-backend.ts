@@ -23,6 +23,8 @@ export interface CliBackendSpec {
   type: AgentType;
   /** Flags after the executable (and after agent.command's fixed args). */
   args: readonly string[];
+  /** Flag that selects a model (`--model`, `-m`), used when the agent config names one. */
+  modelFlag: string;
   /** Extra env set by the backend (before agent.env, so config can override it). */
   extraEnv?: (ctx: LaunchContext) => Record<string, string>;
   createProgressParser: () => ProgressParser;
@@ -39,6 +41,15 @@ export function cliCommand(agent: AgentConfig, fallback: string): string[] {
   return agent.command !== undefined && agent.command.length > 0 ? [...agent.command] : [fallback];
 }
 
+/** The CLI's flags plus the model flag, kept before a trailing `-` (stdin) positional. */
+function cliArgs(spec: CliBackendSpec, model: string | undefined): string[] {
+  const args = [...spec.args];
+  if (model === undefined || model === '') return args;
+  const at = args.at(-1) === '-' ? args.length - 1 : args.length;
+  args.splice(at, 0, spec.modelFlag, model);
+  return args;
+}
+
 export function createCliBackend(spec: CliBackendSpec): AgentBackend {
   const keyEnvVar = KEY_ENV_VARS[spec.type];
   return {
@@ -46,7 +57,7 @@ export function createCliBackend(spec: CliBackendSpec): AgentBackend {
     requiresKey: false,
     keyEnvVar,
     buildLaunch(ctx: LaunchContext): AgentLaunch {
-      const argv = [...cliCommand(ctx.agent, spec.type), ...spec.args];
+      const argv = [...cliCommand(ctx.agent, spec.type), ...cliArgs(spec, ctx.agent.model)];
       const extra = spec.extraEnv?.(ctx) ?? {};
       const env = buildAgentEnv(
         { ...ctx.agent, env: { ...extra, ...ctx.agent.env } },

@@ -131,6 +131,7 @@ function itemProgress(item: JsonObject | undefined): ProgressLine[] {
 export const codexBackend = createCliBackend({
   type: 'codex',
   args: CODEX_ARGS,
+  modelFlag: '-m',
   createProgressParser: () => jsonlProgressParser(codexProgress),
   summarize: summarizeCodex,
 });

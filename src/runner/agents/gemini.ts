@@ -108,6 +108,7 @@ function geminiProgressParser(): ProgressParser {
 export const geminiBackend = createCliBackend({
   type: 'gemini',
   args: GEMINI_ARGS,
+  modelFlag: '--model',
   extraEnv: () => ({ GEMINI_CLI_TRUST_WORKSPACE: 'true' }),
   createProgressParser: geminiProgressParser,
   summarize: summarizeGemini,

@@ -123,6 +123,14 @@ describe('CLI launches', () => {
     expect(launch.env.ANTHROPIC_API_KEY).toBeUndefined();
   });
 
+  it("a configured model is passed with each CLI's flag (before codex's stdin -)", () => {
+    const argvOf = (type: 'claude' | 'codex' | 'gemini') =>
+      getBackend(type).buildLaunch(ctx({ type, model: 'm1' })).argv;
+    expect(argvOf('claude').slice(-2)).toEqual(['--model', 'm1']);
+    expect(argvOf('codex').slice(-3)).toEqual(['-m', 'm1', '-']);
+    expect(argvOf('gemini').slice(-2)).toEqual(['--model', 'm1']);
+  });
+
   it('gemini: trusts the workspace by env', () => {
     const launch = getBackend('gemini').buildLaunch(ctx({ type: 'gemini' }, BASE_ENV));
     expect(launch.argv).toEqual([
