@@ -73,8 +73,10 @@ export class SseHub {
       'x-accel-buffering': 'no',
     });
     raw.flushHeaders();
-    request.raw.socket.setNoDelay(true);
-    request.raw.socket.setTimeout(0);
+    // Small frames must go out at once; an idle stream must not time out (heartbeats do that).
+    const socket = request.raw.socket as typeof request.raw.socket | undefined;
+    if (typeof socket?.setNoDelay === 'function') socket.setNoDelay(true);
+    if (typeof socket?.setTimeout === 'function') socket.setTimeout(0);
 
     let resolveClosed!: () => void;
     const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
