@@ -83,24 +83,25 @@ export function registerTaskCommand(program: Command): void {
       await runLoopFromFlags(flags, 'task');
     });
 
+  // The parent `task` shares option names, so Commander may hand them to it: merge both.
   addResumeOptions(subcommand(cmd, 'resume', 'Resume a stopped, failed or finished task')).action(
-    async (flags: TaskFlags) => {
-      await runLoopFromFlags(flags, 'resume');
+    async (_flags: TaskFlags, sub: Command) => {
+      await runLoopFromFlags(sub.optsWithGlobals<TaskFlags>(), 'resume');
     },
   );
 
   addScopeOptions(subcommand(cmd, 'delete', 'Delete a task and all its runs'))
     .option('--root <dir>', 'runs root')
     .option('--force', 'stop its loop and running runs first')
-    .action(async (flags: TaskFlags & { force?: boolean }) => {
-      await deleteTaskCommand(flags);
+    .action(async (_flags: TaskFlags, sub: Command) => {
+      await deleteTaskCommand(sub.optsWithGlobals<TaskFlags & { force?: boolean }>());
     });
 
   addScopeOptions(subcommand(cmd, 'cancel', 'Mark a task cancelled (CANCELLED marker with reason)'))
     .option('--root <dir>', 'runs root')
     .requiredOption('--reason <text>', 'why the task is cancelled')
-    .action(async (flags: TaskFlags & { reason: string }) => {
-      await cancelTaskCommand(flags);
+    .action(async (_flags: TaskFlags, sub: Command) => {
+      await cancelTaskCommand(sub.optsWithGlobals<TaskFlags & { reason: string }>());
     });
 }
 
