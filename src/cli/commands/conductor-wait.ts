@@ -18,6 +18,8 @@ const TERMINAL = new Set(['done', 'failed', 'stopped']);
 const POLL_MS = 400;
 /** A server restart while we wait is survivable; a server gone for longer is not. */
 const UNREACHABLE_GRACE_MS = 30_000;
+/** `idle` = no loop drives the task; brief idles happen between a create and its first run. */
+const IDLE_GRACE_MS = 10_000;
 
 export function isTerminal(task: { status: string }): boolean {
   return TERMINAL.has(task.status);
@@ -40,6 +42,7 @@ export async function waitForTask(
 ): Promise<TaskDetail> {
   const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
   let failingSince: number | undefined;
+  let idleSince: number | undefined;
   for (;;) {
     let task: TaskDetail | undefined;
     try {
@@ -53,6 +56,8 @@ export async function waitForTask(
     if (task !== undefined) {
       options.onPoll?.(task);
       if (isTerminal(task) || options.until?.(task) === true) return task;
+      idleSince = task.status === 'idle' ? (idleSince ?? Date.now()) : undefined;
+      if (idleSince !== undefined && Date.now() - idleSince >= IDLE_GRACE_MS) return task;
     }
     if (Date.now() >= deadline) {
       throw new RetriableError(
@@ -70,6 +75,12 @@ export function taskOutcomeError(task: TaskDetail): ConductorError | undefined {
   const name = `${task.project_id}/${task.task_id}`;
   if (task.status === 'stopped') {
     return new RetriableError('TASK_STOPPED', `task ${name} was stopped`);
+  }
+  if (task.status === 'idle') {
+    return new RetriableError(
+      'TASK_IDLE',
+      `task ${name} is idle: no loop is running it (conductor task resume ${task.project_id} ${task.task_id})`,
+    );
   }
   const runs = task.runs ?? [];
   const last = runs[runs.length - 1];
