@@ -3,6 +3,7 @@
  * and the reference's run/task shapes (compat.md §9). Pure functions; no disk access.
  */
 import { runDurationMs, ZERO_TIME, type RunInfo } from '../core/run-info.js';
+import { isActiveLoopStatus, isLoopOwnerAlive } from '../core/task-files.js';
 import type { RunEntry, RunIndex, TaskEntry } from './run-index.js';
 
 export type TaskStatus = 'queued' | 'blocked' | 'running' | 'done' | 'failed' | 'stopped' | 'idle';
@@ -43,7 +44,10 @@ export function runSummary(info: RunInfo): Record<string, unknown> {
 
 /** Task status from DONE, the loop state and the latest run (docs/api.md task statuses). */
 export function taskStatus(task: TaskEntry, latest: RunEntry | undefined): TaskStatus {
-  if (task.done) return 'done';
+  // DONE may appear while the loop still waits for children and propagates the FACT.
+  const loopActive =
+    task.loop !== undefined && isActiveLoopStatus(task.loop.status) && isLoopOwnerAlive(task.loop);
+  if (task.done && !loopActive) return 'done';
   const runStatus = latest?.info.status;
   if (runStatus === 'running') return 'running';
   if (runStatus === 'queued') return 'queued';
