@@ -6,10 +6,12 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TaskDetail } from '../../src/client/api-types.js';
+import type { ServerStatus, TaskDetail } from '../../src/client/api-types.js';
+import { FAKE_AGENTS_DIR } from '../fixtures/agents/process-helper.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   e2eEnv,
+  e2ePath,
   freePort,
   isHealthy,
   runConductor,
@@ -140,14 +142,15 @@ describe('seed: Integration Test Workflows', () => {
 });
 
 describe('seed: Test Error Paths', () => {
-  async function startWithConfig(config: string): Promise<ServerProcess> {
+  async function startWithConfig(config: string, path?: string): Promise<ServerProcess> {
     writeFileSync(join(dir, 'config.yaml'), config);
     mkdirSync(join(dir, 'runs'));
+    const env = e2eEnv({ HOME: dir, ...(path !== undefined ? { PATH: path } : {}) });
     server = await startServer({
       root: join(dir, 'runs'),
       cwd: dir,
       config: join(dir, 'config.yaml'),
-      env: e2eEnv({ HOME: dir }),
+      env,
     });
     return server;
   }
@@ -156,15 +159,45 @@ describe('seed: Test Error Paths', () => {
     return e2eEnv({ CONDUCTOR_URL: s.url, HOME: dir });
   }
 
+  /**
+   * The shared fake codex knows keywords, not English: this `codex`, first on the server's
+   * PATH, hands the seed's "infinite loop" prompt to it as FAKE_HANG (an agent that never
+   * finishes), and everything else through unchanged.
+   */
+  function infiniteLoopCodex(): string {
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    const script = join(bin, 'codex');
+    writeFileSync(
+      script,
+      [
+        '#!/bin/sh',
+        'prompt=$(cat)',
+        'case "$prompt" in',
+        `  *"infinite loop"*) prompt="FAKE_HANG $prompt" ;;`,
+        'esac',
+        `printf '%s\\n' "$prompt" | exec ${JSON.stringify(join(FAKE_AGENTS_DIR, 'codex'))} "$@"`,
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    return `${bin}:${e2ePath()}`;
+  }
+
   it('an agent that loops forever times out, the task fails gracefully, the server keeps serving', async () => {
-    // The seed gives no --timeout, so the agent's configured timeout (seed: agents.<name>.timeout) applies.
+    // The seed gives no --timeout, so the agent's configured timeout (seed: agents.<name>.timeout)
+    // applies; no retries keeps the test short.
     const s = await startWithConfig(
       'agents:\n  codex:\n    type: codex\n    timeout: 3\n    max_retries: 0\n',
+      infiniteLoopCodex(),
     );
     const env = client(s);
     const created = await runConductor(
       ['task', 'create', '--agent', 'codex', '--prompt', 'infinite loop'],
-      { env, cwd: dir },
+      {
+        env,
+        cwd: dir,
+      },
     );
     expect(created.stderr).toBe('');
     expect(created.code).toBe(0);
@@ -184,7 +217,7 @@ describe('seed: Test Error Paths', () => {
     expect(await isHealthy(s.url)).toBe(true);
     const status = await runConductor(['status', '--json'], { env });
     expect(status.code).toBe(0);
-    expect(JSON.parse(status.stdout).active_runs_count).toBe(0);
+    expect((JSON.parse(status.stdout) as ServerStatus).active_runs_count).toBe(0);
   });
 
   it('an unknown agent is a one-line error naming the configured agents; the server stays up', async () => {
@@ -205,22 +238,26 @@ describe('seed: Test Error Paths', () => {
   });
 
   it('a prompt about a missing file finishes and its output.md reports the missing file', async () => {
-    const s = await startWithConfig('agents:\n  codex:\n    type: codex\n    timeout: 60\n');
+    // The built-in demo agent checks the files a prompt names (the fake codex does not read files).
+    const s = await startWithConfig('agents:\n  codex:\n    type: codex\n');
     const env = client(s);
     const created = await runConductor(
-      ['task', 'create', '--agent', 'codex', '--prompt', 'process nonexistent.txt'],
-      { env, cwd: dir },
+      ['task', 'create', '--agent', 'demo', '--prompt', 'process nonexistent.txt'],
+      {
+        env,
+        cwd: dir,
+      },
     );
     expect(created.code).toBe(0);
     const taskId = created.stdout.trim();
-    await runConductor(['task', 'wait', 'default', taskId, '--timeout', '60s'], { env });
-    const task = JSON.parse(
-      (await runConductor(['task', 'show', 'default', taskId, '--json'], { env })).stdout,
+    const waited = await runConductor(
+      ['task', 'wait', 'default', taskId, '--json', '--timeout', '60s'],
+      { env },
     );
-    const runId: string = task.latest_run_id;
+    const task = JSON.parse(waited.stdout) as TaskDetail;
+    const runId = task.latest_run_id ?? '';
     const output = readFileSync(join(dir, 'runs', 'default', taskId, runId, 'output.md'), 'utf8');
-    expect(output).toMatch(/nonexistent\.txt/);
-    expect(output).toMatch(/missing|not found|does not exist|no such file/i);
+    expect(output).toMatch(/nonexistent\.txt`?: missing/);
     expect(await isHealthy(s.url)).toBe(true);
   });
 });
