@@ -16,6 +16,7 @@
 #   STATE_FILE [$UPSTREAM_FILE.state]                          remembers active/previous colour
 #   NGINX [nginx]  NGINX_ARGS []                               e.g. "-c /etc/nginx/nginx.conf"
 #   PROXY_URL []                        when set, the switch is verified through nginx too
+#   CURL_ARGS []                        extra curl flags, e.g. "-k" for a self-signed certificate
 #   HEALTH_RETRIES [10]  HEALTH_INTERVAL [1]                   seconds between checks
 # Exit codes: 0 switched/ok, 1 target unhealthy or verification failed (old colour kept),
 # 2 usage error, 3 nginx config invalid or reload failed (old upstream restored).
@@ -30,6 +31,7 @@ NGINX_ARGS=${NGINX_ARGS:-}
 PROXY_URL=${PROXY_URL:-}
 HEALTH_RETRIES=${HEALTH_RETRIES:-10}
 HEALTH_INTERVAL=${HEALTH_INTERVAL:-1}
+CURL_ARGS=${CURL_ARGS:-}
 
 say() { printf '%s\n' "$*"; }
 die() { code=$1; shift; printf 'Error: %s\n' "$*" >&2; exit "$code"; }
@@ -49,8 +51,9 @@ previous() { [ -f "$STATE_FILE" ] && sed -n 's/^previous=//p' "$STATE_FILE" || t
 healthy() {
   n=0
   while [ "$n" -lt "$HEALTH_RETRIES" ]; do
-    if curl -fsS -m 3 -o /dev/null "$1/api/v1/health" 2>/dev/null &&
-      curl -fsS -m 3 -o /dev/null "$1/api/v1/ready" 2>/dev/null; then
+    # shellcheck disable=SC2086 # CURL_ARGS is a list of words on purpose
+    if curl -fsS -m 3 $CURL_ARGS -o /dev/null "$1/api/v1/health" 2>/dev/null &&
+      curl -fsS -m 3 $CURL_ARGS -o /dev/null "$1/api/v1/ready" 2>/dev/null; then
       return 0
     fi
     n=$((n + 1))
@@ -73,14 +76,15 @@ switch_to() {
   tmp="$UPSTREAM_FILE.tmp.$$"
   printf 'server %s max_fails=0;\n' "$addr" >"$tmp"
   mv "$tmp" "$UPSTREAM_FILE"
-  if ! nginx_cmd -t >/dev/null 2>&1 || ! nginx_cmd -s reload; then
+  # nginx prints notices on success; show its output only when it fails.
+  if ! out=$(nginx_cmd -t 2>&1) || ! out=$(nginx_cmd -s reload 2>&1); then
     [ -f "$backup" ] && mv "$backup" "$UPSTREAM_FILE"
-    die 3 "nginx rejected the new upstream; restored the previous one"
+    die 3 "nginx rejected the new upstream; restored the previous one: $(printf '%s' "$out" | tail -n 1)"
   fi
   if [ -n "$PROXY_URL" ] && ! healthy "$PROXY_URL"; then
     if [ -f "$backup" ]; then
       mv "$backup" "$UPSTREAM_FILE"
-      nginx_cmd -s reload || true
+      nginx_cmd -s reload >/dev/null 2>&1 || true
     fi
     die 1 "$PROXY_URL is not healthy after the switch; rolled back to ${current:-the previous upstream}"
   fi
