@@ -17,7 +17,13 @@ export const KEY_ENV_VARS: Readonly<Record<AgentType, string | undefined>> = {
   demo: undefined,
 };
 
-const ALL_KEY_VARS = Object.values(KEY_ENV_VARS).filter((v): v is string => v !== undefined);
+/** Other variables an agent reads its key from (agent-streams.md §2: codex also reads CODEX_API_KEY). */
+const KEY_ALIASES: Partial<Record<AgentType, string[]>> = { codex: ['CODEX_API_KEY'] };
+
+const ALL_KEY_VARS = [
+  ...Object.values(KEY_ENV_VARS).filter((v): v is string => v !== undefined),
+  ...Object.values(KEY_ALIASES).flat(),
+];
 
 export function buildAgentEnv(
   agent: AgentConfig,
@@ -29,8 +35,9 @@ export function buildAgentEnv(
     if (value !== undefined) env[name] = value;
   }
   delete env.CLAUDECODE;
+  const own = new Set([keyEnvVar, ...(KEY_ALIASES[agent.type] ?? [])]);
   for (const name of ALL_KEY_VARS) {
-    if (name !== keyEnvVar) delete env[name];
+    if (!own.has(name)) delete env[name];
   }
   // config.ts already loaded token_file / CONDUCTOR_AGENT_<NAME>_TOKEN into `token`.
   const token = agent.token !== undefined && agent.token !== '' ? agent.token : undefined;

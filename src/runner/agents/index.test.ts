@@ -33,6 +33,7 @@ const BASE_ENV = {
   GEMINI_API_KEY: 'g',
   PERPLEXITY_API_KEY: 'pplx',
   XAI_API_KEY: 'xai',
+  CODEX_API_KEY: 'codex-alias',
 };
 
 describe('registry', () => {
@@ -83,6 +84,7 @@ describe('CLI launches', () => {
       'GEMINI_API_KEY',
       'PERPLEXITY_API_KEY',
       'XAI_API_KEY',
+      'CODEX_API_KEY',
       'CLAUDECODE',
     ]) {
       expect(launch.env[name]).toBeUndefined();
@@ -118,6 +120,7 @@ describe('CLI launches', () => {
     expect(launch.env).toMatchObject({
       OPENAI_API_KEY: 'from-env-map',
       OPENAI_ORG_ID: 'org-1',
+      CODEX_API_KEY: 'codex-alias',
       CODEX_HOME: '/h',
     });
     expect(launch.env.ANTHROPIC_API_KEY).toBeUndefined();
