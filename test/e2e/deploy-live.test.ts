@@ -152,7 +152,11 @@ describe('nginx in front of conductor serve', () => {
     req.on('error', () => {});
     req.end();
     cleanups.push(() => void req.destroy());
-    await waitUntil(async () => Object.keys(headers).length > 0, 10_000, 'SSE response headers');
+    await waitUntil(
+      () => Promise.resolve(Object.keys(headers).length > 0),
+      10_000,
+      'SSE response headers',
+    );
     expect(String(headers['content-type'])).toContain('text/event-stream');
 
     const body = `through-nginx-${Date.now()}`;
@@ -163,7 +167,11 @@ describe('nginx in front of conductor serve', () => {
     });
     expect(posted.status).toBe(201);
     const postedAt = Date.now();
-    await waitUntil(async () => received.includes(body), 5_000, 'the event to pass through nginx');
+    await waitUntil(
+      () => Promise.resolve(received.includes(body)),
+      5_000,
+      'the event to pass through nginx',
+    );
     // Arrived promptly and the stream is still open: nginx did not hold it back.
     expect(Date.now() - postedAt).toBeLessThan(3_000);
     expect(ended).toBe(false);
