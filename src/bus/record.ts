@@ -17,7 +17,8 @@
  * extra leading space (and restored on read) so it cannot end the record, and the writer
  * always appends "\n" after the body, so parse(format(body)) gives the body back exactly.
  */
-import { z } from 'zod';
+import { createRequire } from 'node:module';
+import type * as Zod from 'zod';
 import { legacyLineMsgId } from '../core/ids.js';
 import { parseYaml, yamlString, yamlTimestamp } from '../core/yaml.js';
 
@@ -49,33 +50,42 @@ export interface BusMessage {
 
 // ---- validation of what we read -------------------------------------------------------
 
-/** YAML scalars may come back as numbers/booleans (e.g. `run_id: 123`); Go reads them as text. */
-const text = z
-  .union([z.string(), z.number(), z.boolean(), z.null()])
-  .transform((v) => (v === null ? '' : String(v)));
-const stringMap = z.record(z.string(), text);
-const parentSchema = z.union([
-  z.string().transform((msg_id) => ({ msg_id })),
-  z.object({ msg_id: text, kind: text.optional(), meta: stringMap.optional().nullable() }),
-]);
-const linkSchema = z.object({ url: text, label: text.optional(), kind: text.optional() });
+// zod costs more to load than Node itself starts in; only headers with nested fields need it,
+// so it is loaded on first use and `bus post` never pays for it.
+const require = createRequire(import.meta.url);
 
-const headerSchema = z.object({
-  msg_id: z.string().min(1),
-  ts: text.default(''),
-  type: text.default(''),
-  project_id: text.default(''),
-  task_id: text.default(''),
-  run_id: text.default(''),
-  issue_id: text.optional(),
-  parents: z.array(parentSchema).nullable().optional(),
-  links: z.array(linkSchema).nullable().optional(),
-  meta: stringMap.nullable().optional(),
-});
+function buildHeaderSchema() {
+  const { z } = require('zod') as typeof Zod;
+  /** YAML scalars may come back as numbers/booleans (e.g. `run_id: 123`); Go reads them as text. */
+  const text = z
+    .union([z.string(), z.number(), z.boolean(), z.null()])
+    .transform((v) => (v === null ? '' : String(v)));
+  const stringMap = z.record(z.string(), text);
+  const parentSchema = z.union([
+    z.string().transform((msg_id) => ({ msg_id })),
+    z.object({ msg_id: text, kind: text.optional(), meta: stringMap.optional().nullable() }),
+  ]);
+  const linkSchema = z.object({ url: text, label: text.optional(), kind: text.optional() });
+  return z.object({
+    msg_id: z.string().min(1),
+    ts: text.default(''),
+    type: text.default(''),
+    project_id: text.default(''),
+    task_id: text.default(''),
+    run_id: text.default(''),
+    issue_id: text.optional(),
+    parents: z.array(parentSchema).nullable().optional(),
+    links: z.array(linkSchema).nullable().optional(),
+    meta: stringMap.nullable().optional(),
+  });
+}
+
+let headerSchema: ReturnType<typeof buildHeaderSchema> | undefined;
 
 type Header = Omit<BusMessage, 'body'>;
 
 function toHeader(raw: unknown): Header | undefined {
+  headerSchema ??= buildHeaderSchema();
   const parsed = headerSchema.safeParse(raw);
   if (!parsed.success) return undefined;
   const h = parsed.data;

@@ -139,40 +139,32 @@ function isLockTimeout(error: unknown): error is ConductorError {
   return isConductorError(error) && error.code === 'LOCK_TIMEOUT';
 }
 
-/**
- * After taking the lock: is `fd` still the file at `path`? A rotation (or deletion) while we
- * waited means appending here would write into an archive nobody reads any more.
- */
-function isCurrent(path: string, fd: number): boolean {
-  try {
-    const atPath = lstatSync(path);
-    const held = fstatSync(fd);
-    return atPath.ino === held.ino && atPath.dev === held.dev;
-  } catch {
-    return false;
-  }
-}
-
 type Step = { kind: 'write'; size: number } | { kind: 'reopen' };
 
-/** With the lock held: decide whether to write here or rotate/reopen first. */
+/**
+ * With the lock held: write here, or reopen first because the file at `path` is no longer
+ * ours (rotated or deleted while we waited: appending would land in an archive nobody
+ * reads), or because it reached the rotation size and we just archived it.
+ */
 function checkLocked(path: string, fd: number, options: AppendOptions): Step {
-  if (!isCurrent(path, fd)) return { kind: 'reopen' };
-  const size = fstatSync(fd).size;
-  if (options.rotateAtBytes !== undefined && size > 0 && size >= options.rotateAtBytes) {
+  const held = fstatSync(fd);
+  try {
+    const atPath = lstatSync(path);
+    if (atPath.ino !== held.ino || atPath.dev !== held.dev) return { kind: 'reopen' };
+  } catch {
+    return { kind: 'reopen' };
+  }
+  if (options.rotateAtBytes !== undefined && held.size > 0 && held.size >= options.rotateAtBytes) {
     archiveLocked(path);
     return { kind: 'reopen' };
   }
-  return { kind: 'write', size };
+  return { kind: 'write', size: held.size };
 }
 
 function encode(
   drafts: readonly MessageDraft[],
   size: number,
-): {
-  messages: BusMessage[];
-  data: Buffer;
-} {
+): { messages: BusMessage[]; data: Buffer } {
   const messages = drafts.map(stamp);
   return { messages, data: Buffer.from(formatRecords(messages, size)) };
 }
@@ -185,48 +177,125 @@ function closeQuietly(fd: number): void {
   }
 }
 
-const MAX_REOPENS = 1000;
+function writeAsync(fd: number, data: Buffer, offset: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    write(fd, data, offset, data.length - offset, null, (error, written) => {
+      if (error) reject(error);
+      else resolve(written);
+    });
+  });
+}
 
-/** Append drafts as one locked write; returns the stored messages (with msg_id and ts). */
+const MAX_REOPENS = 1000;
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * A writer for one bus file that keeps its descriptor open between appends (a long-lived
+ * poster such as the runner saves the open/close per message). Every append still takes
+ * the lock and re-checks, under it, that the descriptor is the file at `path`.
+ */
+export class BusWriter {
+  private fd: number | undefined;
+
+  constructor(
+    readonly path: string,
+    private readonly options: AppendOptions = {},
+  ) {}
+
+  /** Append drafts as one locked write; returns the stored messages (with msg_id and ts). */
+  appendSync(drafts: readonly MessageDraft[]): BusMessage[] {
+    validateDrafts(drafts, this.options);
+    const attempts = this.options.lockAttempts ?? 3;
+    for (let reopen = 0; reopen < MAX_REOPENS; reopen++) {
+      const fd = (this.fd ??= openBus(this.path));
+      for (let attempt = 1; ; attempt++) {
+        try {
+          lockSync(fd, { timeoutMs: this.options.lockTimeoutMs ?? 10_000, what: this.path });
+          break;
+        } catch (error) {
+          if (!isLockTimeout(error) || attempt >= attempts) throw this.fail(error);
+          Atomics.wait(sleepCell, 0, 0, 100 * 2 ** (attempt - 1));
+        }
+      }
+      try {
+        const step = checkLocked(this.path, fd, this.options);
+        if (step.kind === 'reopen') {
+          this.close();
+          continue;
+        }
+        const { messages, data } = encode(drafts, step.size);
+        let offset = 0;
+        while (offset < data.length) offset += writeSync(fd, data, offset);
+        if (this.options.fsync) fsyncSync(fd);
+        return messages;
+      } catch (error) {
+        throw this.fail(error);
+      } finally {
+        if (this.fd === fd) unlock(fd);
+      }
+    }
+    throw new ValidationError(`message bus ${this.path} keeps being replaced; giving up`);
+  }
+
+  /** As appendSync, but waits for the lock (and writes) without blocking the event loop. */
+  async append(drafts: readonly MessageDraft[]): Promise<BusMessage[]> {
+    validateDrafts(drafts, this.options);
+    const attempts = this.options.lockAttempts ?? 3;
+    for (let reopen = 0; reopen < MAX_REOPENS; reopen++) {
+      const fd = (this.fd ??= openBus(this.path));
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await lockAsync(fd, { timeoutMs: this.options.lockTimeoutMs ?? 10_000, what: this.path });
+          break;
+        } catch (error) {
+          if (!isLockTimeout(error) || attempt >= attempts) throw this.fail(error);
+          await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** (attempt - 1)));
+        }
+      }
+      try {
+        const step = checkLocked(this.path, fd, this.options);
+        if (step.kind === 'reopen') {
+          this.close();
+          continue;
+        }
+        const { messages, data } = encode(drafts, step.size);
+        let offset = 0;
+        while (offset < data.length) offset += await writeAsync(fd, data, offset);
+        if (this.options.fsync) fsyncSync(fd);
+        return messages;
+      } catch (error) {
+        throw this.fail(error);
+      } finally {
+        if (this.fd === fd) unlock(fd);
+      }
+    }
+    throw new ValidationError(`message bus ${this.path} keeps being replaced; giving up`);
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeQuietly(this.fd); // closing also drops any lock we held
+    this.fd = undefined;
+  }
+
+  /** After a failure the descriptor is suspect: drop it and classify the error. */
+  private fail(error: unknown): unknown {
+    this.close();
+    return isConductorError(error) ? error : fsError('append to message bus', this.path, error);
+  }
+}
+
+/** Append drafts to `path` as one locked write; returns the stored messages. */
 export function appendMessagesSync(
   path: string,
   drafts: readonly MessageDraft[],
   options: AppendOptions = {},
 ): BusMessage[] {
-  validateDrafts(drafts, options);
-  const attempts = options.lockAttempts ?? 3;
-  for (let reopen = 0; reopen < MAX_REOPENS; reopen++) {
-    const fd = openBus(path);
-    try {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          lockSync(fd, { timeoutMs: options.lockTimeoutMs ?? 10_000, what: path });
-          break;
-        } catch (error) {
-          if (!isLockTimeout(error) || attempt >= attempts) throw error;
-          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100 * 2 ** (attempt - 1));
-        }
-      }
-      try {
-        const step = checkLocked(path, fd, options);
-        if (step.kind === 'reopen') continue;
-        const { messages, data } = encode(drafts, step.size);
-        try {
-          let offset = 0;
-          while (offset < data.length) offset += writeSync(fd, data, offset);
-          if (options.fsync) fsyncSync(fd);
-        } catch (error) {
-          throw fsError('append to message bus', path, error);
-        }
-        return messages;
-      } finally {
-        unlock(fd);
-      }
-    } finally {
-      closeQuietly(fd);
-    }
+  const writer = new BusWriter(path, options);
+  try {
+    return writer.appendSync(drafts);
+  } finally {
+    writer.close();
   }
-  throw new ValidationError(`message bus ${path} keeps being replaced; giving up`);
 }
 
 export function appendMessageSync(
@@ -237,55 +306,18 @@ export function appendMessageSync(
   return appendMessagesSync(path, [draft], options)[0]!;
 }
 
-function writeAsync(fd: number, data: Buffer, offset: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    write(fd, data, offset, data.length - offset, null, (error, written) => {
-      if (error) reject(error);
-      else resolve(written);
-    });
-  });
-}
-
-/** As appendMessagesSync, but waits for the lock (and writes) without blocking the event loop. */
+/** As appendMessagesSync, without blocking the event loop while waiting for the lock. */
 export async function appendMessages(
   path: string,
   drafts: readonly MessageDraft[],
   options: AppendOptions = {},
 ): Promise<BusMessage[]> {
-  validateDrafts(drafts, options);
-  const attempts = options.lockAttempts ?? 3;
-  for (let reopen = 0; reopen < MAX_REOPENS; reopen++) {
-    const fd = openBus(path);
-    try {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await lockAsync(fd, { timeoutMs: options.lockTimeoutMs ?? 10_000, what: path });
-          break;
-        } catch (error) {
-          if (!isLockTimeout(error) || attempt >= attempts) throw error;
-          await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** (attempt - 1)));
-        }
-      }
-      try {
-        const step = checkLocked(path, fd, options);
-        if (step.kind === 'reopen') continue;
-        const { messages, data } = encode(drafts, step.size);
-        try {
-          let offset = 0;
-          while (offset < data.length) offset += await writeAsync(fd, data, offset);
-          if (options.fsync) fsyncSync(fd);
-        } catch (error) {
-          throw fsError('append to message bus', path, error);
-        }
-        return messages;
-      } finally {
-        unlock(fd);
-      }
-    } finally {
-      closeQuietly(fd);
-    }
+  const writer = new BusWriter(path, options);
+  try {
+    return await writer.append(drafts);
+  } finally {
+    writer.close();
   }
-  throw new ValidationError(`message bus ${path} keeps being replaced; giving up`);
 }
 
 export async function appendMessage(
