@@ -17,6 +17,11 @@ import {
 } from './server-harness.js';
 
 const RUN = '20261126-1457310000-2028-1';
+
+interface RunList {
+  runs: { run_id: string; status: string }[];
+  total: number;
+}
 const TASK = 'task-20260101-000000-fixture';
 
 afterAll(cleanupAll);
@@ -52,9 +57,9 @@ describe('read routes on the fixture root', () => {
   });
 
   it('runs: newest first, filters, pagination', async () => {
-    const all = (await t.app.inject('/api/v1/runs')).json();
+    const all = (await t.app.inject('/api/v1/runs')).json<RunList>();
     expect(all.total).toBe(7);
-    const ids = all.runs.map((r: { run_id: string }) => r.run_id);
+    const ids = all.runs.map((r) => r.run_id);
     expect(ids).toEqual([...ids].sort().reverse());
     expect(all.runs[0]).toMatchObject({
       project_id: 'demo',
@@ -62,12 +67,14 @@ describe('read routes on the fixture root', () => {
       status: 'completed',
       exit_code: 0,
     });
-    const page = (await t.app.inject('/api/v1/runs?limit=2&offset=2')).json();
+    const page = (await t.app.inject('/api/v1/runs?limit=2&offset=2')).json<RunList>();
     expect(page).toMatchObject({ total: 7, limit: 2, offset: 2, has_more: true });
-    expect(page.runs.map((r: { run_id: string }) => r.run_id)).toEqual(ids.slice(2, 4));
-    const failed = (await t.app.inject('/api/v1/runs?status=failed&project_id=demo')).json();
-    expect(failed.runs.map((r: { run_id: string }) => r.run_id)).toContain(RUN);
-    expect(failed.runs.every((r: { status: string }) => r.status === 'failed')).toBe(true);
+    expect(page.runs.map((r) => r.run_id)).toEqual(ids.slice(2, 4));
+    const failed = (
+      await t.app.inject('/api/v1/runs?status=failed&project_id=demo')
+    ).json<RunList>();
+    expect(failed.runs.map((r) => r.run_id)).toContain(RUN);
+    expect(failed.runs.every((r) => r.status === 'failed')).toBe(true);
     expect((await t.app.inject('/api/v1/runs?agent=echo')).json().total).toBe(1);
     expect((await t.app.inject('/api/v1/runs?limit=0')).statusCode).toBe(400);
     expect((await t.app.inject('/api/v1/runs?limit=abc')).statusCode).toBe(400);
@@ -156,8 +163,8 @@ describe('read routes on the fixture root', () => {
     });
     const facts = (
       await t.app.inject(`/api/v1/messages?project_id=demo&task_id=${TASK}&type=FACT`)
-    ).json();
-    expect(facts.messages.every((m: { type: string }) => m.type === 'FACT')).toBe(true);
+    ).json<{ messages: { type: string }[] }>();
+    expect(facts.messages.every((m) => m.type === 'FACT')).toBe(true);
     const since = (
       await t.app.inject(`/api/v1/messages?project_id=demo&task_id=${TASK}&since=${first.msg_id}`)
     ).json();
@@ -200,7 +207,7 @@ describe('read routes on the fixture root', () => {
     expect(stats.runs_by_status).toMatchObject({ completed: 4, failed: 3 });
     expect(stats.tasks_by_status).toEqual({ done: 1 });
     expect(stats.agents.codex).toMatchObject({ completed: 3, failed: 3 });
-    expect(stats.duration_histogram.at(-1)).toMatchObject({ le_seconds: '+Inf' });
+    expect((stats.duration_histogram as unknown[]).at(-1)).toMatchObject({ le_seconds: '+Inf' });
     expect(stats.throughput).toHaveLength(60);
   });
 
@@ -473,7 +480,7 @@ describe('task lifecycle with a real agent', () => {
       60_000,
     );
     const detail = (await t.app.inject('/api/v1/projects/p/tasks/t1')).json();
-    expect(detail.runs.at(-1)).toMatchObject({
+    expect((detail.runs as unknown[]).at(-1)).toMatchObject({
       status: 'completed',
       exit_code: 0,
       previous_run_id: runId,
@@ -494,7 +501,7 @@ describe('task lifecycle with a real agent', () => {
     const actions = readFileSync(join(root, '_audit/audit.jsonl'), 'utf8')
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l).action);
+      .map((l) => (JSON.parse(l) as { action: string }).action);
     expect(actions).toEqual(['task.create', 'task.stop', 'task.resume', 'task.delete']);
     const metrics = (await t.app.inject('/metrics')).body;
     expect(metrics).toMatch(/conductor_tasks_created_total 1/);
