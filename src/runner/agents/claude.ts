@@ -52,7 +52,8 @@ export function summarizeClaude(files: RunFiles): RunSummary {
   if (result !== undefined) {
     const ok = result.subtype === 'success' && result.is_error !== true;
     const resultText = str(result.result);
-    summary.finalText = ok && resultText !== undefined ? resultText : joined(texts);
+    summary.finalText =
+      ok && resultText !== undefined && resultText.trim() !== '' ? resultText : joined(texts);
     summary.usage = claudeUsage(result);
     if (!ok) {
       summary.failed = true;
