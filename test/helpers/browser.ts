@@ -75,12 +75,15 @@ export interface ServerHandle {
 export async function startServer(
   options: { root?: string; args?: string[]; env?: NodeJS.ProcessEnv } = {},
 ): Promise<ServerHandle> {
+  const ownRoot = options.root === undefined;
   const root = options.root ?? mkdtempSync(join(tmpdir(), 'conductor-ui-'));
   const port = await freePort();
   const child: ChildProcess = spawn(
     join(repoRoot, 'bin', 'conductor'),
     [
       'serve',
+      // Agents started by the test end with it.
+      '--stop-runs-on-exit',
       '--host',
       '127.0.0.1',
       '--port',
@@ -103,10 +106,12 @@ export async function startServer(
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      // --stop-runs-on-exit gives agents their SIGTERM grace before the server exits.
+      const timer = setTimeout(() => child.kill('SIGKILL'), 40_000);
       await exited;
       clearTimeout(timer);
     }
+    if (ownRoot) rmSync(root, { recursive: true, force: true });
   };
   try {
     await waitFor(

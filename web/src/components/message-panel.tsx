@@ -113,12 +113,29 @@ export function MessagePanel({ projectId, taskId }: { projectId: string; taskId?
               ) : null}
               <time dateTime={message.ts}>{formatTime(message.ts)}</time>
             </div>
-            <div className="message-body">{message.body}</div>
+            <MessageBody body={message.body} />
           </li>
         ))}
       </ol>
       <ComposeBox projectId={projectId} taskId={taskId} />
     </section>
+  );
+}
+
+/** Long bodies (run paths, reports) show their first line; the rest folds open. */
+function MessageBody({ body }: { body: string }) {
+  const newline = body.indexOf('\n');
+  if (newline < 0 && body.length <= 280) return <div className="message-body">{body}</div>;
+  const head = newline >= 0 ? body.slice(0, newline) : body.slice(0, 200);
+  const rest = newline >= 0 ? body.slice(newline + 1) : body.slice(200);
+  return (
+    <div className="message-body">
+      {head}
+      <details>
+        <summary>more</summary>
+        {rest}
+      </details>
+    </div>
   );
 }
 

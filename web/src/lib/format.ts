@@ -20,17 +20,17 @@ export function parseTime(value: string | undefined): number | undefined {
   return Number.isFinite(t) ? t : undefined;
 }
 
-/** Run duration: recorded, else end - start, else still running: now - start. */
+/** Run duration: ticking (now - start) while running, else recorded, else end - start. */
 export function runDurationMs(
   run: { duration_ms?: number; start_time?: string; end_time?: string; status: string },
   now: number,
 ): number | undefined {
-  if (run.duration_ms !== undefined && run.duration_ms > 0) return run.duration_ms;
   const start = parseTime(run.start_time);
-  if (start === undefined) return undefined;
+  // A running run's duration_ms is a snapshot from when the server answered.
+  if (run.status === 'running' && start !== undefined) return Math.max(0, now - start);
+  if (run.duration_ms !== undefined && run.duration_ms > 0) return run.duration_ms;
   const end = parseTime(run.end_time);
-  if (end !== undefined) return end - start;
-  return run.status === 'running' ? now - start : undefined;
+  return start !== undefined && end !== undefined ? end - start : undefined;
 }
 
 export function formatTime(value: string | undefined): string {

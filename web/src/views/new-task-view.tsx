@@ -5,6 +5,7 @@ import { useId, useState, useSyncExternalStore, type ReactNode } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
 import { ApiError, api, errorMessage } from '../api/client';
 import type { NewTask } from '../api/types';
+import { useTitle } from '../components/use-title';
 import { taskPath } from '../lib/build-tree';
 import { treeStore } from '../lib/tree-store';
 
@@ -49,6 +50,7 @@ export function fieldErrors(error: unknown): {
 export function NewTaskView() {
   const [params] = useSearchParams();
   const navigate = useNavigate();
+  useTitle('New task');
   const agents = useQuery({ queryKey: ['agents'], queryFn: api.agents, staleTime: 60_000 });
   const tree = useSyncExternalStore(treeStore.subscribe, treeStore.getSnapshot);
   const [form, setForm] = useState({

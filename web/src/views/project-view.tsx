@@ -6,6 +6,7 @@ import { api } from '../api/client';
 import { Breadcrumbs } from '../components/breadcrumbs';
 import { MessagePanel } from '../components/message-panel';
 import { QueryState } from '../components/query-state';
+import { useTitle } from '../components/use-title';
 import { StatusBadge } from '../components/status-badge';
 import { useNow } from '../components/use-now';
 import { taskPath } from '../lib/build-tree';
@@ -16,6 +17,7 @@ const TASK_STATUSES = ['queued', 'blocked', 'running', 'done', 'failed', 'stoppe
 
 export function ProjectView() {
   const { projectId = '' } = useParams();
+  useTitle(`Project ${projectId}`);
   const [params, setParams] = useSearchParams();
   const page = Math.max(0, Number(params.get('page') ?? 0) || 0);
   const status = params.get('status') ?? '';

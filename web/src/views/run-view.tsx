@@ -10,6 +10,7 @@ import { DownloadButton } from '../components/download-button';
 import { LogView } from '../components/log-view';
 import { Markdown } from '../components/markdown';
 import { QueryState } from '../components/query-state';
+import { useTitle } from '../components/use-title';
 import { StatusBadge } from '../components/status-badge';
 import { Tabs } from '../components/tabs';
 import { useNow } from '../components/use-now';
@@ -42,6 +43,7 @@ const SUMMARY_KEYS = new Set([
 export function RunView() {
   const { projectId = '', taskId = '', runId = '' } = useParams();
   const query = useQuery({ queryKey: ['run', runId], queryFn: () => api.run(runId) });
+  useTitle(`Run ${runId}`);
   const run = query.data;
   return (
     <section className="view" aria-labelledby="run-title">

@@ -6,6 +6,8 @@ import { api } from '../api/client';
 import type { Stats } from '../api/types';
 import { Chart, type ChartSeries } from '../components/chart';
 import { QueryState } from '../components/query-state';
+import { RunningNow } from '../components/running-now';
+import { useTitle } from '../components/use-title';
 import { StatusBadge } from '../components/status-badge';
 import { formatDuration, formatNumber } from '../lib/format';
 
@@ -19,6 +21,7 @@ const FAILED = ['failed', 'timeout', 'crashed'] as const;
 
 export function StatsView() {
   const query = useQuery({ queryKey: ['stats'], queryFn: api.stats, refetchInterval: 15_000 });
+  useTitle('Dashboard');
   return (
     <section className="view" aria-labelledby="stats-title">
       <header className="view-head">
@@ -60,6 +63,7 @@ function StatsBody({ stats }: { stats: Stats }) {
         />
         <Kpi label="Cost" value={`$${(tokens.cost_usd ?? 0).toFixed(2)}`} />
       </div>
+      <RunningNow />
       <section className="panel" aria-labelledby="by-status">
         <h2 id="by-status">Runs by status</h2>
         <ul className="status-counts">

@@ -8,6 +8,7 @@ import { Breadcrumbs } from '../components/breadcrumbs';
 import { ConfirmDialog } from '../components/dialog';
 import { MessagePanel } from '../components/message-panel';
 import { QueryState } from '../components/query-state';
+import { useTitle } from '../components/use-title';
 import { shortRunId } from '../components/run-tree';
 import { StatusBadge } from '../components/status-badge';
 import { useNow } from '../components/use-now';
@@ -19,6 +20,7 @@ const ACTIVE = new Set(['running', 'queued', 'blocked']);
 
 export function TaskView() {
   const { projectId = '', taskId = '' } = useParams();
+  useTitle(`Task ${taskId}`);
   const query = useQuery({
     queryKey: ['task', projectId, taskId],
     queryFn: () => api.task(projectId, taskId),

@@ -1,0 +1,208 @@
+/**
+ * The web UI in a real browser against the real `conductor serve` (built bundle) on a temp
+ * root: live output, stop, message bus, deep links, accessibility, screenshots.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  axeViolations,
+  launchBrowser,
+  repoRoot,
+  screenshot,
+  startServer,
+  waitFor,
+  type BrowserHandle,
+  type ServerHandle,
+} from '../helpers/browser.js';
+
+let server: ServerHandle;
+let browser: BrowserHandle;
+const PROJECT = 'ui-demo';
+
+async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${server.url}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!response.ok)
+    throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+interface TaskJson {
+  status: string;
+  runs: { run_id: string; status: string }[];
+}
+
+async function firstRun(task: string, status?: string): Promise<string> {
+  let runId = '';
+  await waitFor(
+    async () => {
+      const detail = await api<TaskJson>('GET', `/api/v1/projects/${PROJECT}/tasks/${task}`);
+      const run = detail.runs.find((r) => !status || r.status === status);
+      runId = run?.run_id ?? '';
+      return runId !== '';
+    },
+    { timeoutMs: 30_000, what: `a ${status ?? ''} run of ${task}` },
+  );
+  return runId;
+}
+
+async function newPage(theme: 'light' | 'dark' = 'light'): Promise<Page> {
+  const page = await browser.context.newPage();
+  await page.emulateMedia({ colorScheme: theme });
+  page.on('pageerror', (error) => {
+    throw error;
+  });
+  return page;
+}
+
+beforeAll(async () => {
+  for (const built of ['dist/conductor.js', 'web/dist/index.html']) {
+    if (!existsSync(join(repoRoot, built)))
+      throw new Error(`${built} missing: run node scripts/build.mjs`);
+  }
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+describe('web UI', () => {
+  it('creates a task with the demo agent and shows its output live', async () => {
+    const page = await newPage();
+    await page.goto(`${server.url}/new`);
+    await page.getByLabel('Project', { exact: true }).fill(PROJECT);
+    await page.getByLabel('Task id (optional)').fill('live-output');
+    await page.getByLabel('Agent', { exact: true }).selectOption('demo');
+    await page.getByLabel('Prompt', { exact: true }).fill('Say hello slowly. DEMO_SLOW');
+    await page.getByRole('button', { name: 'Create task' }).click();
+    await page.waitForURL(/\/projects\/ui-demo\/tasks\/live-output$/);
+    await page.getByRole('heading', { name: /Task live-output/ }).waitFor();
+
+    const runId = await firstRun('live-output');
+    await page.locator(`a[title="${runId}"]`).click();
+    await page.waitForURL(new RegExp(`/runs/${runId}$`));
+    const log = page.getByRole('log', { name: 'stdout' });
+    await log.getByText('slow step 1/60').waitFor({ timeout: 20_000 });
+    // The page was not reloaded: later lines arrive over the stream.
+    await log.getByText('slow step 3/60').waitFor({ timeout: 20_000 });
+    await page.locator('.connection[data-state="live"]').waitFor();
+    await screenshot(page, 'run-live-light');
+
+    await page.getByRole('button', { name: '■ Stop run' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Stop run' }).click();
+    await page.locator('.view-head .badge[data-status="stopped"]').waitFor({ timeout: 45_000 });
+    await page.close();
+  });
+
+  it('stops a hanging run from its page', async () => {
+    await api('POST', '/api/v1/tasks', {
+      project_id: PROJECT,
+      task_id: 'hangs',
+      agent: 'demo',
+      prompt: 'Wait. DEMO_HANG',
+    });
+    const runId = await firstRun('hangs', 'running');
+    const page = await newPage();
+    await page.goto(`${server.url}/projects/${PROJECT}/tasks/hangs/runs/${runId}`);
+    await page.locator('.view-head .badge[data-status="running"]').waitFor();
+    await page.getByRole('button', { name: '■ Stop run' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Stop run' }).click();
+    await page.locator('.view-head .badge[data-status="stopped"]').waitFor({ timeout: 45_000 });
+    expect(await page.getByRole('button', { name: '■ Stop run' }).isDisabled()).toBe(true);
+    // The sidebar learned about it through /api/v1/events.
+    await page
+      .locator(`[role="treeitem"][data-path$="${runId}"] .badge[data-status="stopped"]`)
+      .waitFor();
+    await page.close();
+  });
+
+  it('posts to the project bus and shows messages from others live', async () => {
+    const page = await newPage();
+    await page.goto(`${server.url}/projects/${PROJECT}`);
+    const bus = page.getByRole('region', { name: `Message bus of project ${PROJECT}` });
+    await bus.locator('.stream-live').waitFor();
+    await bus.getByLabel('Message type').selectOption('FACT');
+    await bus.getByLabel('Message body').fill('posted from the web UI');
+    await bus.getByRole('button', { name: 'Post' }).click();
+    await bus.getByText('posted from the web UI').first().waitFor();
+    const copies = await bus.getByText('posted from the web UI').count();
+    expect(copies, copies > 1 ? await bus.locator('.messages').innerHTML() : '').toBe(1);
+    await api('POST', '/api/v1/messages', {
+      project_id: PROJECT,
+      type: 'INFO',
+      body: 'posted by a script',
+    });
+    await bus.getByText('posted by a script').waitFor();
+    await bus.getByLabel('Filter messages by type').selectOption('FACT');
+    await waitFor(async () => (await bus.getByText('posted by a script').count()) === 0, {
+      what: 'the type filter to hide the INFO message',
+    });
+    expect(await bus.getByText('posted from the web UI').count()).toBe(1);
+    await page.close();
+  });
+
+  it('opens deep links directly and follows back/forward', async () => {
+    const runId = await firstRun('hangs');
+    const page = await newPage();
+    await page.goto(`${server.url}/projects/${PROJECT}/tasks/hangs/runs/${runId}`);
+    await page.getByRole('heading', { name: `Run ${runId}` }).waitFor();
+    await page.locator(`[role="treeitem"][aria-selected="true"][data-path$="${runId}"]`).waitFor();
+    await page
+      .getByRole('navigation', { name: 'Breadcrumb' })
+      .getByRole('link', { name: 'hangs' })
+      .click();
+    await page.getByRole('heading', { name: 'Task hangs' }).waitFor();
+    await page.goBack();
+    await page.getByRole('heading', { name: `Run ${runId}` }).waitFor();
+    await page.goForward();
+    await page.getByRole('heading', { name: 'Task hangs' }).waitFor();
+    // Keyboard: the tree takes focus and Enter opens the active row.
+    await page.getByRole('tree').focus();
+    await page.keyboard.press('Home');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: `Project ${PROJECT}` }).waitFor();
+    await page.close();
+  });
+
+  it('has no serious accessibility violations and no horizontal overflow at 1280 px', async () => {
+    const runId = await firstRun('live-output');
+    const views = [
+      { name: 'dashboard', path: '/', ready: 'Dashboard' },
+      { name: 'project', path: `/projects/${PROJECT}`, ready: `Project ${PROJECT}` },
+      { name: 'task', path: `/projects/${PROJECT}/tasks/live-output`, ready: 'Task live-output' },
+      {
+        name: 'run',
+        path: `/projects/${PROJECT}/tasks/live-output/runs/${runId}`,
+        ready: `Run ${runId}`,
+      },
+      { name: 'new-task', path: '/new', ready: 'New task' },
+    ];
+    for (const theme of ['light', 'dark'] as const) {
+      const page = await newPage(theme);
+      for (const view of views) {
+        await page.setViewportSize({ width: 1440, height: 900 });
+        await page.goto(`${server.url}${view.path}`);
+        await page.getByRole('heading', { name: view.ready, exact: true }).waitFor();
+        await page.locator('.tree[data-state="ready"]').waitFor();
+        await page.locator('.connection[data-state="live"]').waitFor();
+        const violations = await axeViolations(page);
+        expect(violations, `${view.name} (${theme})`).toEqual([]);
+        await screenshot(page, `${view.name}-${theme}`);
+        await page.setViewportSize({ width: 1280, height: 800 });
+        const overflow = await page.evaluate(
+          'document.documentElement.scrollWidth > document.documentElement.clientWidth',
+        );
+        expect(overflow, `${view.name} overflows at 1280 px`).toBe(false);
+      }
+      await page.close();
+    }
+  });
+});
