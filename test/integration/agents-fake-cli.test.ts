@@ -301,4 +301,23 @@ describe('argv and environment checks like the real CLIs', () => {
     expect(argv).toContain('--prompt');
     expect(argv.slice(-2)).toEqual(['--root', root]);
   });
+
+  it('version detection runs `--version` once per executable and PATH', async () => {
+    const bin = join(root, 'bin');
+    mkdirSync(bin);
+    const calls = join(root, 'version-calls.txt');
+    writeFileSync(
+      join(bin, 'my-claude'),
+      `#!/bin/sh\necho x >> '${calls}'\necho '9.9.9 (Claude Code)'\n`,
+      { mode: 0o755 },
+    );
+    const config = agent('claude', { command: ['my-claude'] });
+    const env = { PATH: `${bin}:/usr/bin:/bin` };
+    const results = await Promise.all(
+      [1, 2, 3].map(() => getBackend('claude').detectVersion(config, env)),
+    );
+    expect(results).toEqual(['9.9.9 (Claude Code)', '9.9.9 (Claude Code)', '9.9.9 (Claude Code)']);
+    expect(await getBackend('claude').detectVersion(config, env)).toBe('9.9.9 (Claude Code)');
+    expect(readFileSync(calls, 'utf8').trim().split('\n')).toHaveLength(1);
+  });
 });
