@@ -148,6 +148,17 @@ function prepareTask(opts: TaskOptions): { taskDir: string; prompt: string; depe
   if (cancelled !== undefined) {
     throw new ValidationError(`task ${opts.taskId} is cancelled: ${cancelled.reason}`);
   }
+  const running = readLoopState(taskDir);
+  if (
+    running !== undefined &&
+    isActiveLoopStatus(running.status) &&
+    running.owner_pid !== process.pid &&
+    isLoopOwnerAlive(running)
+  ) {
+    throw new ConflictError(
+      `task ${opts.taskId} is already running (loop pid ${running.owner_pid} on ${running.owner_host})`,
+    );
+  }
   if (readStopRequested(taskDir)?.permanent === true) {
     throw new ValidationError(
       `task ${opts.taskId} has a permanent stop request (STOP-REQUESTED); resume it to run again`,

@@ -4,11 +4,11 @@
  * the agent, resume/cancel/delete, and list/status output.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readRunInfo } from '../../src/core/run-info.js';
+import { parseRunInfo, readRunInfo, writeRunInfo } from '../../src/core/run-info.js';
 import { listRunDirs } from '../../src/core/store.js';
 import { readLoopState } from '../../src/core/task-files.js';
 import { readBusSync } from '../../src/bus/reader.js';
@@ -148,6 +148,61 @@ describe('resume, cancel, delete, list, status', () => {
     expect(existsSync(task('t'))).toBe(false);
     const missing = sh('run-agent task delete --project proj --task t');
     expect(missing.code).toBe(2);
+  });
+
+  it('heals a run left running by a dead process when listing', () => {
+    expect(sh('run-agent task --project-id proj --task-id s --agent codex --prompt x').code).toBe(
+      0,
+    );
+    const runDir = join(task('s'), '20990101-0000000000-4194309-1');
+    mkdirSync(runDir);
+    writeRunInfo(runDir, {
+      ...parseRunInfo('', runDir),
+      version: 1,
+      agent: 'codex',
+      status: 'running',
+      pid: 2 ** 22 + 5,
+      pgid: 2 ** 22 + 5,
+      start_time: new Date().toISOString(),
+    });
+    const listed = sh('run-agent list --project proj --task s').stdout.split('\n');
+    expect(listed[2]).toMatch(/^20990101-0000000000-4194309-1 +crashed /);
+    expect(readRunInfo(runDir).status).toBe('crashed');
+    expect(existsSync(join(runDir, 'output.md'))).toBe(true);
+  });
+
+  it('refuses a second loop and a delete while the task runs; --force deletes', async () => {
+    const child = spawn(
+      join(BIN, 'run-agent'),
+      [
+        'task',
+        '--project-id',
+        'proj',
+        '--task-id',
+        'live',
+        '--agent',
+        'codex',
+        '--prompt',
+        'FAKE_HANG',
+      ],
+      { cwd: dir, env: env(), stdio: 'ignore' },
+    );
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    await waitFor(
+      () => listRunDirs(task('live')).some((r) => readRunInfo(r.runDir).status === 'running'),
+      20_000,
+      'the run to start',
+    );
+    const second = sh('run-agent task --project-id proj --task-id live --agent codex');
+    expect(second.code).toBe(2);
+    expect(second.stderr).toMatch(/^Error: task live is already running \(loop pid \d+ on /);
+    const refused = sh('run-agent task delete --project proj --task live');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/its loop is running .*; use --force\n$/);
+    const forced = sh('run-agent task delete --project proj --task live --force');
+    expect(forced.code).toBe(0);
+    expect(existsSync(task('live'))).toBe(false);
+    expect(await exited).toBe(1);
   });
 
   it('lists projects, tasks and runs and shows status like the reference', () => {
