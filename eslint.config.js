@@ -13,6 +13,7 @@ export default tseslint.config(
       'scripts/',
       'bin/',
       'eslint.config.js',
+      'test/fixtures/**/*.mjs',
     ],
   },
   js.configs.recommended,
