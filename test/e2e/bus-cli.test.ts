@@ -259,13 +259,19 @@ describe('messagebus-tool', () => {
       cli(MESSAGEBUS_TOOL, ['write', ...args, '--type', 'PROGRESS', 'tab\\there', 'and', 'words'])
         .code,
     ).toBe(0);
-    expect(cli(MESSAGEBUS_TOOL, ['write', ...args], { input: 'piped text\n' }).code).toBe(0);
+    expect(
+      cli(MESSAGEBUS_TOOL, ['write', ...args], { input: 'piped \\n stays literal\n' }).code,
+    ).toBe(0);
     const read = cli(MESSAGEBUS_TOOL, ['read', ...args, '--json']);
     const bodies = read.stdout
       .trim()
       .split('\n')
       .map((l) => (JSON.parse(l) as { body: string }).body);
-    expect(bodies).toEqual(['Multiple\nlines\nof\nstatus', 'tab\there and words', 'piped text']);
+    expect(bodies).toEqual([
+      'Multiple\nlines\nof\nstatus',
+      'tab\there and words',
+      'piped \\n stays literal',
+    ]);
   });
 
   it('uses the JRUN_* environment of an agent run', () => {

@@ -75,13 +75,14 @@ async function postAction(opts: PostOptions, words: string[] | undefined, escape
   const { ValidationError, fsError } = await import('../../core/errors.js');
 
   let body = opts.body ?? (words && words.length > 0 ? words.join(' ') : undefined);
+  // Escapes are for text typed on the command line; piped input is taken literally.
+  if (body !== undefined && escapes) body = expandEscapes(body);
   body ??= await readStdinIfPiped();
   if (body === undefined) {
     throw new ValidationError(
       'message body is required: pass --body (or text), or pipe it on stdin',
     );
   }
-  if (escapes) body = expandEscapes(body);
 
   const input = location(opts, opts.runId ?? opts.run);
   const target = bus.resolveBus('post', input);
