@@ -180,6 +180,29 @@ describe('conductor against a running server', () => {
     expect(output.join('\n')).toContain('demo agent:');
   });
 
+  it('task create --follow --json keeps stdout for the final task and streams to stderr', async () => {
+    const result = await cli([
+      'task',
+      'create',
+      '--project-id',
+      'cli',
+      '--task-id',
+      'followed-json',
+      '--agent',
+      'demo',
+      '--prompt',
+      'Say hi',
+      '--follow',
+      '--json',
+      '--wait-timeout',
+      '60s',
+    ]);
+    expect(result.code).toBe(0);
+    const task = JSON.parse(result.stdout) as TaskDetail;
+    expect(task).toMatchObject({ project_id: 'cli', task_id: 'followed-json', status: 'done' });
+    expect(result.stderr).toContain('demo agent:');
+  });
+
   it('--wait exits non-zero with the outcome when the task fails', async () => {
     const result = await cli([
       'task',

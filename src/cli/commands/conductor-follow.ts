@@ -9,6 +9,17 @@ import { isConductorError } from '../../core/errors.js';
 import { waitForTask } from './conductor-wait.js';
 
 export type StreamChoice = 'both' | 'stdout' | 'stderr';
+/** Where streamed text goes: the run's stdout to ours, its stderr to ours, unless redirected. */
+export type LogSink = (stream: 'stdout' | 'stderr', text: string) => void;
+
+export const toStdio: LogSink = (stream, text) => {
+  (stream === 'stderr' ? process.stderr : process.stdout).write(text);
+};
+
+/** Everything to stderr: keeps stdout for `--json`. */
+export const toStderr: LogSink = (_stream, text) => {
+  process.stderr.write(text);
+};
 
 const RECONNECT_GRACE_MS = 30_000;
 const RECONNECT_DELAY_MS = 500;
@@ -18,6 +29,7 @@ export async function followRun(
   client: ApiClient,
   runId: string,
   streams: StreamChoice = 'both',
+  sink: LogSink = toStdio,
 ): Promise<RunSummary | undefined> {
   let lastEventId: string | undefined;
   let status: RunSummary | undefined;
@@ -30,7 +42,7 @@ export async function followRun(
         if (event.event === 'log') {
           const log = JSON.parse(event.data) as RunLogEvent;
           if (streams !== 'both' && streams !== log.stream) continue;
-          (log.stream === 'stderr' ? process.stderr : process.stdout).write(log.text);
+          sink(log.stream, log.text);
         } else if (event.event === 'status') {
           status = JSON.parse(event.data) as RunSummary;
         }
@@ -54,7 +66,7 @@ export async function followTask(
   client: ApiClient,
   projectId: string,
   taskId: string,
-  options: { streams?: StreamChoice; timeoutMs?: number | undefined } = {},
+  options: { streams?: StreamChoice; timeoutMs?: number | undefined; sink?: LogSink } = {},
 ): Promise<TaskDetail> {
   const followed = new Set<string>();
   const deadline = options.timeoutMs === undefined ? undefined : Date.now() + options.timeoutMs;
@@ -67,7 +79,7 @@ export async function followTask(
     if (next === undefined) return task; // terminal, nothing left to print
     followed.add(next);
     // A run that already ended is replayed from its files by the server, then the stream ends.
-    await followRun(client, next, options.streams ?? 'both');
+    await followRun(client, next, options.streams ?? 'both', options.sink);
   }
 }
 

@@ -9,7 +9,7 @@ import type { CreateTaskRequest } from '../../client/api-types.js';
 import { ValidationError, fsError } from '../../core/errors.js';
 import { parseProjectId, parseTaskId } from '../../core/ids.js';
 import { parseDurationMs, parseIntFlag, scopeFromFlags, type ScopeFlags } from '../options.js';
-import { followTask } from './conductor-follow.js';
+import { followTask, toStderr, toStdio } from './conductor-follow.js';
 import { clientFrom, printJson, printLine, type ClientFlags } from './conductor-options.js';
 import { Progress, taskOutcomeError, waitForTask } from './conductor-wait.js';
 
@@ -90,7 +90,11 @@ export async function createTask(flags: CreateFlags): Promise<void> {
   if (flags.json !== true) printLine(taskId);
   let final;
   if (flags.follow === true) {
-    final = await followTask(client, projectId, taskId, { timeoutMs: waitTimeoutMs });
+    // With --json, stdout carries only the final task; the live output goes to stderr.
+    final = await followTask(client, projectId, taskId, {
+      timeoutMs: waitTimeoutMs,
+      sink: flags.json === true ? toStderr : toStdio,
+    });
   } else {
     const progress = new Progress();
     try {

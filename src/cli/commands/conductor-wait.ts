@@ -113,11 +113,13 @@ export class Progress {
     if (!this.enabled) return;
     const runs = task.run_count ?? task.runs?.length ?? 0;
     const latest =
-      task.latest_run_status !== undefined ? `, latest run ${task.latest_run_status}` : '';
+      task.latest_run_status !== undefined && runs > 0
+        ? `, run ${runs} ${task.latest_run_status}`
+        : '';
     const spin = FRAMES[this.frame++ % FRAMES.length] ?? '';
     const elapsed = formatDuration(Date.now() - this.startedAt);
     process.stderr.write(
-      `\r\x1b[K${spin} ${task.project_id}/${task.task_id}: ${task.status} (${runs} run${runs === 1 ? '' : 's'}${latest}) ${elapsed}`,
+      `\r\x1b[K${spin} ${task.project_id}/${task.task_id}: ${task.status}${latest} (${elapsed})`,
     );
     this.shown = true;
   }
