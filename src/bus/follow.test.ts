@@ -155,6 +155,19 @@ describe('followBus', () => {
     await done;
   });
 
+  it('starts over when the file is truncated in place', async () => {
+    post('a');
+    post('b');
+    const { seen, done } = follow({ start: 'start' });
+    await until(() => seen.length === 2, 'backlog');
+    writeFileSync(bus, ''); // same inode, emptied
+    post('after truncation');
+    await until(() => seen.length === 3, 'message after truncation');
+    expect(bodies(seen)).toEqual(['a', 'b', 'after truncation']);
+    controller.abort();
+    await done;
+  });
+
   it('stops promptly when aborted', async () => {
     post('x');
     const { done } = follow({ pollIntervalMs: 60_000 });

@@ -134,6 +134,13 @@ function openCursor(path: string): Cursor | undefined {
 
 /** Read everything appended since the cursor's position; true when anything arrived. */
 function pull(cursor: Cursor): boolean {
+  // Truncated in place (same inode, now shorter): start over from its new beginning.
+  if (fstatSync(cursor.fd).size < cursor.position) {
+    cursor.position = 0;
+    cursor.pending = '';
+    cursor.line = 1;
+    cursor.decoder = new StringDecoder('utf8');
+  }
   const buffer = Buffer.allocUnsafe(READ_CHUNK);
   let grew = false;
   for (;;) {
