@@ -18,7 +18,6 @@ import {
 import { formatPreciseTimestamp, parseProjectId, parseTaskId } from '../core/ids.js';
 import { FILES, findRunDir, taskDir as taskDirOf, type StorageLayout } from '../core/layout.js';
 import { isTerminalStatus, tryReadRunInfo } from '../core/run-info.js';
-import { log } from '../core/log.js';
 import { latestRunDir } from '../core/store.js';
 import {
   clearStopRequested,
@@ -39,13 +38,12 @@ import {
   type TaskLoopState,
 } from '../core/task-files.js';
 import type { AgentConfig } from './agents/index.js';
-import { waitForChildren, DEFAULT_CHILD_WAIT_TIMEOUT_MS, type ChildRun } from './children.js';
 import {
   assertNoDependencyCycle,
   normalizeDependsOn,
   waitForDependencies,
 } from './dependencies.js';
-import { propagateCompletionFact } from './fact-propagation.js';
+import { finishDone } from './task-done.js';
 import { adoptRun, runJob, type JobResult } from './job.js';
 import { selectAgent } from './agent-select.js';
 import { consumeRunQuota, DEFAULT_REQUESTS_PER_DAY } from './rate-limit.js';
@@ -331,6 +329,11 @@ export async function runTask(opts: TaskOptions): Promise<TaskResult> {
       );
     }
     if (opts.signal?.aborted) return stopped('stopped');
+    // `run-agent stop` on the task: the run just ended stopped; do not retry it first.
+    if (!isDone(taskDir) && readStopRequested(taskDir) !== undefined) {
+      await post('INFO', 'task stopped: STOP-REQUESTED present');
+      return stopped('stop requested');
+    }
 
     const step = nextStep(failure?.outcome ?? 0, isDone(taskDir));
     if (step === 'done') break;
@@ -367,58 +370,6 @@ export async function runTask(opts: TaskOptions): Promise<TaskResult> {
 
   await finishDone(opts, post);
   return finish({ status: 'done', exitCode: 0 });
-}
-
-function childLabel(child: ChildRun): string {
-  return child.kind === 'run' ? child.runId : `${child.runId} (background processes)`;
-}
-
-/** DONE handling: wait for child runs, then propagate the completion FACT (compat §8). */
-async function finishDone(
-  opts: TaskOptions,
-  post: (type: string, body: string) => Promise<void>,
-): Promise<void> {
-  const timeoutMs = opts.childWaitTimeoutMs ?? DEFAULT_CHILD_WAIT_TIMEOUT_MS;
-  const waited = await waitForChildren({
-    root: opts.root,
-    projectId: opts.projectId,
-    taskId: opts.taskId,
-    timeoutMs,
-    ...(opts.childPollMs !== undefined ? { pollMs: opts.childPollMs } : {}),
-    ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
-    onWaiting: (children) => {
-      void post(
-        'INFO',
-        `waiting for ${children.length} children to complete: ${children.map(childLabel).join(', ')}`,
-      );
-    },
-  });
-  switch (waited.kind) {
-    case 'none':
-      await post('INFO', 'task completed (DONE marker present, no active children)');
-      break;
-    case 'finished':
-      await post('INFO', 'task completed (all children finished)');
-      break;
-    case 'timeout':
-      await post(
-        'WARNING',
-        `timeout waiting for children after ${Math.round(waited.waitedMs / 1000)}s: ${waited.remaining.map(childLabel).join(', ')}`,
-      );
-      break;
-    case 'aborted':
-      break;
-  }
-  try {
-    await propagateCompletionFact({
-      root: opts.root,
-      projectId: opts.projectId,
-      taskId: opts.taskId,
-    });
-  } catch (error) {
-    // The task is done either way; a later loop over it retries the propagation.
-    log().warn({ err: error, taskId: opts.taskId }, 'completion FACT propagation failed');
-  }
 }
 
 export interface AdoptTaskOptions extends Omit<
