@@ -81,7 +81,12 @@ async function startNginx(upstream: string): Promise<Nginx> {
     .replaceAll('/etc/ssl/conductor/', `${work}/`)
     .replaceAll('/var/log/nginx/', `${join(work, 'logs')}/`)
     .replace('root /var/www/conductor-ui;', `root ${join(work, 'ui')};`)
-    .replace('worker_processes auto;', 'worker_processes 1;\ndaemon off;');
+    .replace('worker_processes auto;', 'worker_processes 1;\ndaemon off;')
+    // The server also sends `X-Accel-Buffering: no`; ignore it so only our config keeps SSE flowing.
+    .replace(
+      'proxy_cache off;',
+      'proxy_cache off;\n            proxy_ignore_headers X-Accel-Buffering;',
+    );
   const conf = join(work, 'nginx.conf');
   writeFileSync(conf, text);
   const child: ChildProcess = spawn(nginx, ['-c', conf, '-p', work], {
