@@ -104,6 +104,37 @@ describe('run-agent task supervision', () => {
     expect(readLoopState(task('slow'))).toMatchObject({ status: 'stopped', exit_code: 1 });
   });
 
+  it('run-agent stop on the task ends the loop without a retry', async () => {
+    const child = spawn(
+      join(BIN, 'run-agent'),
+      [
+        'task',
+        '--project-id',
+        'proj',
+        '--task-id',
+        'halt',
+        '--agent',
+        'codex',
+        '--prompt',
+        'FAKE_HANG',
+      ],
+      { cwd: dir, env: env(), stdio: 'ignore' },
+    );
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    await waitFor(
+      () => listRunDirs(task('halt')).some((r) => readRunInfo(r.runDir).status === 'running'),
+      20_000,
+      'the run to start',
+    );
+    expect(sh('run-agent stop --project proj --task halt').code).toBe(0);
+    expect(await exited).toBe(1);
+    expect(listRunDirs(task('halt'))).toHaveLength(1);
+    expect(readLoopState(task('halt'))).toMatchObject({
+      status: 'stopped',
+      error_summary: 'stop requested',
+    });
+  });
+
   it('waits for a child task the agent started in the background', () => {
     const result = sh(
       'run-agent task --project-id proj --task-id parent --agent codex --prompt "FAKE_CHILD_TASK=kid" --child-poll-interval 0.05',
