@@ -90,6 +90,15 @@ export async function waitFor<T>(
   }
 }
 
+/** The test process environment without CONDUCTOR_ and JRUN_ settings leaking in. */
+export function cleanEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!key.startsWith('CONDUCTOR_') && !key.startsWith('JRUN_')) env[key] = value;
+  }
+  return env;
+}
+
 export interface ServerProcess {
   url: string;
   proc: ChildProcess;
@@ -107,7 +116,7 @@ export async function startServerProcess(
     process.execPath,
     [join(REPO, 'bin/conductor'), 'serve', '--port', '0', ...args],
     {
-      env: { ...process.env, CONDUCTOR_LOG_FORMAT: 'json', ...env },
+      env: { ...cleanEnv(), CONDUCTOR_LOG_FORMAT: 'json', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

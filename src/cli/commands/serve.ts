@@ -61,5 +61,8 @@ export function registerServeCommand(program: Command): void {
         process.on('SIGTERM', stop);
         process.on('SIGINT', stop);
       });
+      // Task loops driven in-process still hold timers; their agents outlive us by design
+      // and the next server adopts the loops, so end the process here instead of waiting.
+      process.exit(0);
     });
 }
