@@ -169,6 +169,12 @@ describe('resume, cancel, delete, list, status', () => {
       'Continue working on the following:\n\nfirst',
     );
     expect(readRunInfo(runs[1]!.runDir).previous_run_id).toBe(runs[0]!.runId);
+    // `task resume` is the same command under `task` (options shared with the parent).
+    const again = sh(
+      'run-agent task resume --project proj --task t --agent codex --max-restarts 0',
+    );
+    expect(again.code).toBe(0);
+    expect(listRunDirs(task('t'))).toHaveLength(3);
 
     expect(sh('run-agent task cancel --project proj --task t --reason "superseded"').code).toBe(0);
     const refused = sh('run-agent task --project-id proj --task-id t --agent codex');
