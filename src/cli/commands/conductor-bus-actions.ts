@@ -5,7 +5,7 @@ import { parseProjectId, parseRunId, parseTaskId } from '../../core/ids.js';
 import { parseIntFlag, scopeFromFlags, type ScopeFlags } from '../options.js';
 import { clientFrom, printJson, printLine, type ClientFlags } from './conductor-options.js';
 
-interface ReadFlags extends ScopeFlags, ClientFlags {
+export interface ReadFlags extends ScopeFlags, ClientFlags {
   since?: string;
   type?: string;
   limit?: string;
@@ -67,7 +67,7 @@ export async function readBus(flags: ReadFlags): Promise<void> {
   }
 }
 
-interface PostFlags extends ScopeFlags, ClientFlags {
+export interface PostFlags extends ScopeFlags, ClientFlags {
   runId?: string;
   type?: string;
   body?: string;

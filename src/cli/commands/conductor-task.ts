@@ -6,8 +6,11 @@ import type { Command } from 'commander';
 import { addScopeOptions, collectList } from '../options.js';
 import { subcommand } from '../program.js';
 import { addClientOptions } from './conductor-options.js';
+import type { DeleteFlags, ListFlags, TaskRefFlags, WaitFlags } from './conductor-task-actions.js';
+import type { CreateFlags } from './conductor-task-create.js';
+import type { LogsFlags } from './conductor-task-logs.js';
 
-type Args = (string | undefined)[];
+type Positional = string | undefined;
 
 export function registerTaskCommands(program: Command): void {
   const task = subcommand(program, 'task', 'Create and manage tasks on a conductor server');
@@ -29,7 +32,7 @@ export function registerTaskCommands(program: Command): void {
     .option('--wait', 'wait until the task is done or failed; exit code tells the outcome')
     .option('--follow', "stream the runs' output until the task ends (implies --wait)")
     .option('--wait-timeout <duration>', 'give up waiting after this long (exit 1)');
-  addClientOptions(create).action(async (flags: object) =>
+  addClientOptions(create).action(async (flags: CreateFlags) =>
     (await import('./conductor-task-create.js')).createTask(flags),
   );
 
@@ -37,32 +40,33 @@ export function registerTaskCommands(program: Command): void {
   addScopeOptions(list, { task: false })
     .option('--status <status>', 'only tasks in this status (queued, running, done, failed, ...)')
     .option('--agent <name>', 'only tasks of this agent');
-  addClientOptions(list).action(async (flags: object) =>
+  addClientOptions(list).action(async (flags: ListFlags) =>
     (await import('./conductor-task-actions.js')).listTasks(flags),
   );
 
   const withRef = (name: string, description: string): Command =>
     addClientOptions(addScopeOptions(subcommand(task, `${name} [project] [task]`, description)));
 
-  withRef('show', 'Show a task and its runs').action(async (p: string, t: string, flags: object) =>
-    (await import('./conductor-task-actions.js')).showTask([p, t], flags),
+  withRef('show', 'Show a task and its runs').action(
+    async (p: Positional, t: Positional, flags: TaskRefFlags) =>
+      (await import('./conductor-task-actions.js')).showTask([p, t], flags),
   );
   withRef('stop', "Stop a task's loop and its running runs").action(
-    async (p: string, t: string, flags: object) =>
+    async (p: Positional, t: Positional, flags: TaskRefFlags) =>
       (await import('./conductor-task-actions.js')).stopTask([p, t], flags),
   );
   withRef('resume', 'Resume a stopped or done task (removes DONE/STOP-REQUESTED)').action(
-    async (p: string, t: string, flags: object) =>
+    async (p: Positional, t: Positional, flags: TaskRefFlags) =>
       (await import('./conductor-task-actions.js')).resumeTask([p, t], flags),
   );
   withRef('delete', 'Delete a task and its runs (refused while running unless --force)')
     .option('--force', 'stop the task first if it is running')
-    .action(async (p: string, t: string, flags: object) =>
+    .action(async (p: Positional, t: Positional, flags: DeleteFlags) =>
       (await import('./conductor-task-actions.js')).deleteTask([p, t], flags),
     );
   withRef('wait', 'Wait until a task is done or failed; exit code tells the outcome')
     .option('--timeout <duration>', 'give up after this long (exit 1)')
-    .action(async (p: string, t: string, flags: object) =>
+    .action(async (p: Positional, t: Positional, flags: WaitFlags) =>
       (await import('./conductor-task-actions.js')).waitTask([p, t], flags),
     );
   withRef('logs', "Print or follow the output of a task's latest run")
@@ -70,7 +74,7 @@ export function registerTaskCommands(program: Command): void {
     .option('--follow', 'stream output live until the task (or --run) ends')
     .option('--file <name>', 'output (output.md, default), stdout, stderr or prompt')
     .option('--tail <bytes>', 'only the last N bytes')
-    .action(async (p: string, t: string, flags: object) =>
-      (await import('./conductor-task-logs.js')).taskLogs([p, t] as Args, flags),
+    .action(async (p: Positional, t: Positional, flags: LogsFlags) =>
+      (await import('./conductor-task-logs.js')).taskLogs([p, t], flags),
     );
 }
