@@ -11,7 +11,13 @@ import { ConfigError, errnoCode, fsError, ValidationError } from '../core/errors
 import { formatPreciseTimestamp, generateRunId, parseProjectId, parseTaskId } from '../core/ids.js';
 import { FILES, runsParentDir, taskDir as taskDirOf, type StorageLayout } from '../core/layout.js';
 import { log } from '../core/log.js';
-import { updateRunInfo, writeRunInfo, ZERO_TIME, type RunInfo } from '../core/run-info.js';
+import {
+  formatRunInfo,
+  runInfoPath,
+  updateRunInfo,
+  ZERO_TIME,
+  type RunInfo,
+} from '../core/run-info.js';
 import { ensureTaskPrompt } from '../core/task-files.js';
 import { writeFileAtomicSync } from '../core/fs-atomic.js';
 import {
@@ -25,7 +31,7 @@ import { finishRun } from './finish.js';
 import type { JobResult } from './job-result.js';
 import { buildPromptFile } from './prompt.js';
 import { buildRunEnv } from './run-env.js';
-import { postRunEventSync, runStartBody, taskBusPath } from './run-events.js';
+import { postRunEvent, runStartBody, taskBusPath } from './run-events.js';
 import { acquireSlot, DEFAULT_MAX_CONCURRENT, slotsFreed, type SlotLease } from './slots.js';
 import { findExecutable, spawnWrapper } from './spawn.js';
 import { readStopMarker, writeStopMarker } from './stop-marker.js';
@@ -58,6 +64,7 @@ export interface JobOptions {
   layout?: StorageLayout;
   /** Abort = stop the run (recorded `stopped`). */
   signal?: AbortSignal;
+  /** Called right after the agent is spawned (run-info turns `running` just after). */
   onStarted?(run: { runId: string; runDir: string; pid: number }): void;
   /** Called once the run folder exists (status queued), before waiting for a slot. */
   onCreated?(run: { runId: string; runDir: string }): void;
@@ -241,7 +248,10 @@ export async function runJob(opts: JobOptions): Promise<JobResult> {
     (opts.attempt ?? 0) > 0,
   );
   writeFileAtomicSync(join(runDir, FILES.prompt), promptText, { fsync: false });
-  writeRunInfo(runDir, initialInfo(opts, p, timeoutMs));
+  // No fsync for this transient state: it keeps queue-to-spawn short; the final record is synced.
+  writeFileAtomicSync(runInfoPath(runDir), formatRunInfo(initialInfo(opts, p, timeoutMs)), {
+    fsync: false,
+  });
   opts.onCreated?.({ runId, runDir });
 
   const slot = await waitForSlot(opts, runDir);
@@ -269,16 +279,20 @@ export async function runJob(opts: JobOptions): Promise<JobResult> {
   // The wrapper holds the slot now; our copy of the fd must not keep it after the run.
   slot?.release();
   const { pid, child } = spawned;
+  // The kernel frees the slot when the wrapper exits: hand it to a local waiter right then.
+  child.once('exit', () => slotsFreed(opts.root));
+  const startTime = formatPreciseTimestamp();
+  opts.onStarted?.({ runId, runDir, pid });
   const scope = { taskDir: p.taskDir, projectId: opts.projectId, taskId: opts.taskId, runId };
-  // Before `running` is recorded, so a run seen running always has its RUN_START.
-  postRunEventSync(scope, 'RUN_START', runStartBody(runDir));
+  // Before `running` is recorded, so a run seen running always has its RUN_START. Async:
+  // a blocking append would deadlock against another run's async append in this process.
+  await postRunEvent(scope, 'RUN_START', runStartBody(runDir));
   updateRunInfo(runDir, (info) => {
     info.status = 'running';
     info.pid = pid;
     info.pgid = pid;
-    info.start_time = formatPreciseTimestamp();
+    info.start_time = startTime;
   });
-  opts.onStarted?.({ runId, runDir, pid });
   const version = backend
     .detectVersion(opts.agent, p.launch.env)
     .then((agentVersion) => {
@@ -304,6 +318,9 @@ export async function runJob(opts: JobOptions): Promise<JobResult> {
   const onAbort = (): void => stop('stop');
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   if (opts.signal?.aborted) stop('stop');
+  // A stopper that came while run-info had no pgid yet could only leave its marker.
+  const early = readStopMarker(runDir);
+  if (early !== undefined) stop(early);
   try {
     const observation = await waitForExit(runDir, { pgid: pid, child });
     if (totalTimer !== undefined) clearTimeout(totalTimer);

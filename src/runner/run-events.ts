@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { FILES } from '../core/layout.js';
 import { log } from '../core/log.js';
-import { appendMessage, appendMessageSync, type MessageDraft } from '../bus/writer.js';
+import { appendMessage, type MessageDraft } from '../bus/writer.js';
 
 export interface RunEventScope {
   taskDir: string;
@@ -36,15 +36,6 @@ export async function postRunEvent(
 ): Promise<void> {
   try {
     await appendMessage(taskBusPath(scope.taskDir), draft(scope, type, body));
-  } catch (error) {
-    log().warn({ err: error, runId: scope.runId, type }, 'cannot post run event to the task bus');
-  }
-}
-
-/** Same, blocking: for events that must be on the bus before the next step is visible. */
-export function postRunEventSync(scope: RunEventScope, type: string, body: string): void {
-  try {
-    appendMessageSync(taskBusPath(scope.taskDir), draft(scope, type, body));
   } catch (error) {
     log().warn({ err: error, runId: scope.runId, type }, 'cannot post run event to the task bus');
   }

@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, closeSync, constants, openSync, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
-import { fsError } from '../core/errors.js';
+import { fsError, RetriableError } from '../core/errors.js';
 import { FILES } from '../core/layout.js';
 
 /**
@@ -90,7 +90,7 @@ export function spawnWrapper(req: SpawnRequest): SpawnedRun {
     child.unref();
     if (child.pid === undefined) {
       // spawn of /bin/sh itself failed (EAGAIN, ENOMEM, bad cwd); 'error' carries the reason.
-      throw new Error('cannot start /bin/sh for the run wrapper');
+      throw new RetriableError('SPAWN_FAILED', `cannot start /bin/sh for the run in ${req.cwd}`);
     }
     return { child, pid: child.pid };
   } finally {
