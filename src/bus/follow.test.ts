@@ -84,6 +84,24 @@ describe('followBus', () => {
     await Promise.all([fromStart.done, fromTail.done, afterFirst.done]);
   });
 
+  it('counts a tail after the filter, as bus read does', async () => {
+    for (let i = 0; i < 6; i++) {
+      appendMessageSync(bus, {
+        project_id: 'p',
+        type: i % 3 === 0 ? 'FACT' : 'INFO',
+        body: `m${i}`,
+      });
+    }
+    const { seen, done } = follow({ start: { tail: 2 }, filter: { types: ['FACT'] } });
+    await until(() => seen.length === 2, 'two facts');
+    appendMessageSync(bus, { project_id: 'p', type: 'INFO', body: 'skipped' });
+    appendMessageSync(bus, { project_id: 'p', type: 'FACT', body: 'new fact' });
+    await until(() => seen.length === 3, 'the new fact');
+    expect(bodies(seen)).toEqual(['m0', 'm3', 'new fact']);
+    controller.abort();
+    await done;
+  });
+
   it('rejects an unknown since id', async () => {
     post('a');
     const iterator = followBus(bus, {

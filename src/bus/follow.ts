@@ -186,8 +186,11 @@ function readRange(fd: number, from: number, to: number): Buffer {
   return data.subarray(0, got);
 }
 
-/** Byte offset of the first of the last `count` records (tail) or of the one after a msg_id. */
-function startOffset(fd: number, start: FollowStart): number {
+/**
+ * Byte offset where following starts: the first of the last `tail` messages (counted after
+ * the filter, as `bus read` counts them), or the record after a msg_id.
+ */
+function startOffset(fd: number, start: FollowStart, filter: MessageFilter | undefined): number {
   const size = fstatSync(fd).size;
   if (start === 'start') return 0;
   if (start === 'end') return size;
@@ -195,14 +198,24 @@ function startOffset(fd: number, start: FollowStart): number {
   let from = 0;
   if ('tail' in start) {
     if (start.tail <= 0) return size;
-    from = tailStartOffset(fd, size, start.tail + 1);
+    // Unfiltered, the tail is found from the end; filtered, we need the whole file.
+    if (filter === undefined) from = tailStartOffset(fd, size, start.tail + 1);
   }
   const text = readRange(fd, from, size).toString('utf8');
   const parsed = parseBusText(text);
-  const next =
-    'tail' in start
-      ? Math.max(0, parsed.messages.length - start.tail)
-      : indexAfter(parsed.messages, start.afterMsgId);
+  let next: number;
+  if ('tail' in start) {
+    const candidates =
+      filter === undefined
+        ? parsed.messages.map((_, i) => i)
+        : parsed.messages.flatMap((m, i) => (matchesFilter(m, filter) ? [i] : []));
+    next =
+      candidates.length > start.tail
+        ? candidates[candidates.length - start.tail]!
+        : (candidates[0] ?? parsed.messages.length);
+  } else {
+    next = indexAfter(parsed.messages, start.afterMsgId);
+  }
   const charAt = next < parsed.starts.length ? parsed.starts[next]! : parsed.rest;
   return from + Buffer.byteLength(text.slice(0, charAt));
 }
@@ -316,7 +329,7 @@ export async function* followBus(
       cursor = yield* catchUp(path, { known }, ctx);
       if (cursor === undefined) return;
     } else {
-      cursor.position = startOffset(cursor.fd, options.start ?? 'end');
+      cursor.position = startOffset(cursor.fd, options.start ?? 'end', filter);
       if (cursor.position > 0) cursor.line = countLines(cursor.fd, cursor.position) + 1;
     }
 
