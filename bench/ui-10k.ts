@@ -4,11 +4,11 @@
  * run: fetching the same pages from Node without a browser (the API's share of the time).
  * Needs `node scripts/build.mjs` and chromium. Run: npx tsx bench/ui-10k.ts
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { taskDir } from '../src/core/layout.js';
-import { writeRunInfo, type RunInfo } from '../src/core/run-info.js';
+import { formatRunInfo, runInfoPath, type RunInfo } from '../src/core/run-info.js';
 import { ensureTaskPrompt, markDone } from '../src/core/task-files.js';
 import { launchBrowser, startServer } from '../test/helpers/browser.js';
 
@@ -61,7 +61,8 @@ function generate(root: string): void {
           agent_version: '1.0.0',
           attempt: r,
         };
-        writeRunInfo(runDir, info);
+        // Plain writes (no fsync per file): this is a fixture, not a crash test.
+        writeFileSync(runInfoPath(runDir), formatRunInfo(info));
         previous = runId;
       }
       if (t % 7 !== 0) markDone(dir);
@@ -125,11 +126,18 @@ try {
     api.push(await fetchAll(server.url));
     await page.goto(`${server.url}/`);
     // Navigation start -> every run loaded and the tree drawn.
-    await page.waitForFunction(
-      `document.querySelector('.tree')?.dataset.state === 'ready' && document.querySelectorAll('.tree-row').length > 0 && /10,?000 runs/.test(document.querySelector('.tree-summary')?.textContent ?? '')`,
-      undefined,
-      { timeout: 60_000, polling: 'raf' },
-    );
+    await page
+      .waitForFunction(
+        `document.querySelector('.tree')?.dataset.state === 'ready' && document.querySelectorAll('.tree-row').length > 0 && /10,?000 runs/.test(document.querySelector('.tree-summary')?.textContent ?? '')`,
+        undefined,
+        { timeout: 60_000, polling: 'raf' },
+      )
+      .catch(async (error: Error) => {
+        const state: unknown = await page.evaluate(
+          `[document.querySelector('.tree')?.dataset.state, document.querySelector('.tree-summary')?.textContent, document.querySelector('.tree-note')?.textContent]`,
+        );
+        throw new Error(`${error.message}; tree state: ${JSON.stringify(state)}`);
+      });
     tree.push(await page.evaluate('performance.now()'));
     // A run-level filter opens every task with a matching run: thousands of rows.
     const before = performance.now();
