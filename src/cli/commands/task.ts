@@ -50,7 +50,10 @@ export function addLoopOptions(cmd: Command): Command {
     .option('--cwd <dir>', 'working directory of the agent (default: the task folder)')
     .option('--root <dir>', 'runs root (default: $CONDUCTOR_ROOT, config storage.runs_dir, ./runs)')
     .option('--config <path>', 'config file')
-    .option('--max-restarts <n>', 'restarts after a successful exit without DONE')
+    .option(
+      '--max-restarts <n>',
+      'restarts after a successful exit without DONE (default 100; resume: 3)',
+    )
     .option('--restart-delay <duration>', 'pause before a restart (default 1s)')
     .option('--max-retries <n>', 'retries after a retriable failure (default: agent, 3)')
     .option('--retry-delay <duration>', 'first retry backoff, doubled each retry (default 2s)')
