@@ -4,7 +4,7 @@
  * GC-SUMMARY.md so its outcome is still known. Runs that are queued, running or unreadable
  * are never touched.
  */
-import { appendFileSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fsError, NotFoundError } from '../core/errors.js';
 import { isDirectory, taskDir } from '../core/layout.js';
@@ -19,6 +19,8 @@ import { listProjects, listRunDirs, listTasks } from '../core/store.js';
 import { walkFiles } from './root-files.js';
 
 export const GC_SUMMARY_FILE = 'GC-SUMMARY.md';
+const SUMMARY_HEADER =
+  '# Runs removed by conductor gc\n\nOne line per deleted run folder: id, final status, exit code, agent, times.\n\n';
 
 /** Statuses `--keep-failed` keeps: the runs someone may still need to debug. */
 const FAILED_STATUSES = new Set(['failed', 'timeout', 'crashed']);
@@ -115,6 +117,7 @@ export function runGc(options: GcOptions): GcResult {
           // The summary line goes first: a crash between the two leaves a line, never a silent loss.
           const summaryPath = join(tDir, GC_SUMMARY_FILE);
           try {
+            if (!existsSync(summaryPath)) writeFileSync(summaryPath, SUMMARY_HEADER);
             appendFileSync(summaryPath, summaryLine(info, now));
             rmSync(runDir, { recursive: true, force: true });
           } catch (error) {

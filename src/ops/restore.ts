@@ -75,7 +75,11 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
       file: archive,
       cwd: root,
       strip: 1,
-      filter: (path) => path === ROOT_PREFIX || path.startsWith(`${ROOT_PREFIX}/`),
+      // Only plain files and folders under `root/`: a crafted archive cannot plant links.
+      filter: (path, entry) =>
+        (path === ROOT_PREFIX || path.startsWith(`${ROOT_PREFIX}/`)) &&
+        'type' in entry &&
+        (entry.type === 'File' || entry.type === 'OldFile' || entry.type === 'Directory'),
     });
   } catch (error) {
     throw fsError('extract backup into', root, error);

@@ -12,11 +12,13 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { create } from 'tar';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseBus } from '../../src/bus/record.js';
 import { appendMessageSync } from '../../src/bus/writer.js';
@@ -194,6 +196,32 @@ describe('backup while runs are active', () => {
     expect(existsSync(join(dir, 'r', 'p', 't', 'TASK.md'))).toBe(true);
     expect(existsSync(join(dir, 'r', 'p', 't', 'TASK-LOOP.abc123.yaml.tmp'))).toBe(false);
     expect(existsSync(join(dir, 'r', '.conductor', 'slots'))).toBe(false);
+  });
+});
+
+describe('restore safety', () => {
+  it('extracts only plain files and folders under root/, never links from a crafted archive', async () => {
+    const stage = join(dir, 'stage');
+    mkdirSync(join(stage, 'root', 'p'), { recursive: true });
+    writeFileSync(join(stage, 'root', 'p', 'note.txt'), 'hello');
+    symlinkSync('/etc/passwd', join(stage, 'root', 'p', 'passwd'));
+    writeFileSync(
+      join(stage, 'manifest.json'),
+      JSON.stringify({
+        format: 'conductor-backup/1',
+        files: 1,
+        runInfos: 0,
+        busFiles: 0,
+        busMessages: 0,
+      }),
+    );
+    const archive = join(dir, 'crafted.tar.gz');
+    await create({ gzip: true, file: archive, cwd: stage }, ['manifest.json', 'root']);
+    const target = join(dir, 'r');
+    await restoreBackup({ archive, root: target });
+    expect(readFileSync(join(target, 'p', 'note.txt'), 'utf8')).toBe('hello');
+    expect(existsSync(join(target, 'p', 'passwd'))).toBe(false);
+    expect(existsSync(join(target, 'manifest.json'))).toBe(false);
   });
 });
 

@@ -110,9 +110,9 @@ describe('conductor gc', () => {
     expect(existsSync(join(root, 'p', 't1', 'DONE'))).toBe(true);
     expect(existsSync(join(root, 'p', 't1', 'TASK.md'))).toBe(true);
 
-    const summary = readFileSync(join(root, 'p', 't1', 'GC-SUMMARY.md'), 'utf8')
-      .trim()
-      .split('\n');
+    const summaryText = readFileSync(join(root, 'p', 't1', 'GC-SUMMARY.md'), 'utf8');
+    expect(summaryText.startsWith('# Runs removed by conductor gc\n')).toBe(true);
+    const summary = summaryText.split('\n').filter((line) => line.startsWith('- '));
     expect(summary).toHaveLength(2);
     expect(summary[0]).toMatch(
       /^- 20261101-1200000001-77-1 status=completed exit_code=0 agent=claude /,
