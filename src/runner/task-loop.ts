@@ -162,8 +162,9 @@ function prepareTask(opts: TaskOptions): { taskDir: string; prompt: string; depe
       `task ${opts.taskId} has a permanent stop request (STOP-REQUESTED); resume it to run again`,
     );
   }
-  // A plain STOP-REQUESTED stopped the previous loop; starting a new one answers it.
-  clearStopRequested(taskDir);
+  // A plain STOP-REQUESTED stopped the previous loop; starting a new one answers it. An
+  // adopted loop keeps it: the stop was meant for the loop we continue.
+  if (opts.continueFrom === undefined) clearStopRequested(taskDir);
   ensureTaskPrompt(taskDir, prompt);
   return { taskDir, prompt, dependsOn };
 }

@@ -12,6 +12,8 @@ import { parseRunInfo, readRunInfo, writeRunInfo } from '../../src/core/run-info
 import { listRunDirs } from '../../src/core/store.js';
 import { readLoopState } from '../../src/core/task-files.js';
 import { readBusSync } from '../../src/bus/reader.js';
+import { BUILTIN_AGENTS } from '../../src/runner/agents/index.js';
+import { adoptTaskLoop } from '../../src/runner/task-loop.js';
 import { FAKE_AGENTS_DIR } from '../fixtures/agents/process-helper.js';
 import { waitFor } from './runner-helpers.js';
 
@@ -133,6 +135,50 @@ describe('run-agent task supervision', () => {
       status: 'stopped',
       error_summary: 'stop requested',
     });
+  });
+
+  it('a loop whose process was SIGKILLed is adopted and finishes its live run truthfully', async () => {
+    const child = spawn(
+      join(BIN, 'run-agent'),
+      [
+        'task',
+        '--project-id',
+        'proj',
+        '--task-id',
+        'orphan',
+        '--agent',
+        'codex',
+        '--prompt',
+        'FAKE_SLOW=2',
+      ],
+      { cwd: dir, env: env(), stdio: 'ignore' },
+    );
+    const exited = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_c, s) => r(s)));
+    await waitFor(
+      () => listRunDirs(task('orphan')).some((r) => readRunInfo(r.runDir).status === 'running'),
+      20_000,
+      'the run to start',
+    );
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+    // The agent runs on in its own process group; a new owner adopts the loop.
+    const savedPath = process.env.PATH;
+    process.env.PATH = env().PATH;
+    try {
+      const result = await adoptTaskLoop({
+        root: join(dir, 'runs'),
+        projectId: 'proj',
+        taskId: 'orphan',
+        agent: BUILTIN_AGENTS.codex!,
+      });
+      expect(result).toMatchObject({ status: 'done', exitCode: 0, runs: [] });
+    } finally {
+      process.env.PATH = savedPath;
+    }
+    const runs = listRunDirs(task('orphan'));
+    expect(runs).toHaveLength(1);
+    expect(readRunInfo(runs[0]!.runDir)).toMatchObject({ status: 'completed', exit_code: 0 });
+    expect(readLoopState(task('orphan'))).toMatchObject({ status: 'done', owner_pid: process.pid });
   });
 
   it('waits for a child task the agent started in the background', () => {
