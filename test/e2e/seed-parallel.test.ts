@@ -11,11 +11,11 @@ import { isDone, readLoopState } from '../../src/core/task-files.js';
 import { readBusSync } from '../../src/bus/reader.js';
 import { seedDir, type SeedDir } from './seed-helpers.js';
 
-// best-practices.md, "Parallel (fast)"; each task's agent works for about a second.
+// best-practices.md, "Parallel (fast)"; each task's agent works for about two seconds.
 const PARALLEL = `
-run-agent task --task-id task1 --project-id project --agent codex --prompt "part 1 FAKE_SLOW=1" &
-run-agent task --task-id task2 --project-id project --agent codex --prompt "part 2 FAKE_SLOW=1" &
-run-agent task --task-id task3 --project-id project --agent codex --prompt "part 3 FAKE_SLOW=1" &
+run-agent task --task-id task1 --project-id project --agent codex --prompt "part 1 FAKE_SLOW=2" &
+run-agent task --task-id task2 --project-id project --agent codex --prompt "part 2 FAKE_SLOW=2" &
+run-agent task --task-id task3 --project-id project --agent codex --prompt "part 3 FAKE_SLOW=2" &
 wait
 `;
 
@@ -28,7 +28,7 @@ const TREE_CONFIG = `agents:
       - /bin/sh
       - -c
       - |
-        run-agent task --task-id subtask1 --agent codex --prompt "Subtask 1 (independent) FAKE_SLOW=1" &
+        run-agent task --task-id subtask1 --agent codex --prompt "Subtask 1 (independent) FAKE_SLOW=2" &
         run-agent task --task-id subtask2 --agent codex --prompt "Subtask 2 (independent)" &
         run-agent task --task-id subtask3 --agent codex --depends-on subtask1,subtask2 --dependency-poll-interval 0.1 --prompt "Subtask 3 (depends on 1+2)" &
         wait

@@ -310,7 +310,7 @@ describe('resume, cancel, delete, list, status', () => {
     const runs = sh('run-agent list --project proj --task a').stdout.split('\n');
     expect(runs[0]).toMatch(/^RUN_ID +STATUS {5}EXIT_CODE {2}STARTED {14}DURATION$/);
     expect(runs[1]).toMatch(
-      /^\d{8}-\d{10}-\d+-1 +completed {2}0 {10}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}\ds$/,
+      /^\d{8}-\d{10}-\d+-1 +completed {2}0 {10}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}\d+s$/,
     );
     const status = sh('run-agent status --project proj --concise').stdout.split('\n');
     expect(status[0]).toMatch(/^a\tcompleted\t0\t\S+\ttrue\tfalse$/);
