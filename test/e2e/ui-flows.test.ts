@@ -67,6 +67,21 @@ beforeAll(async () => {
   }
   server = await startServer();
   browser = await launchBrowser();
+  // Background tasks so the views have something to show: one finishes with output.md,
+  // one fails (DEMO_PERMANENT), both while the tests below run.
+  await api('POST', '/api/v1/tasks', {
+    project_id: PROJECT,
+    task_id: 'summarize',
+    agent: 'demo',
+    prompt: 'Summarize package.json and README.md for a new contributor.',
+  });
+  await api('POST', '/api/v1/tasks', {
+    project_id: PROJECT,
+    task_id: 'broken-build',
+    agent: 'demo',
+    prompt: 'Fix the build. DEMO_PERMANENT',
+    max_restarts: 0,
+  });
 });
 
 afterAll(async () => {
@@ -173,14 +188,14 @@ describe('web UI', () => {
   });
 
   it('has no serious accessibility violations and no horizontal overflow at 1280 px', async () => {
-    const runId = await firstRun('live-output');
+    const runId = await firstRun('summarize', 'completed');
     const views = [
       { name: 'dashboard', path: '/', ready: 'Dashboard' },
       { name: 'project', path: `/projects/${PROJECT}`, ready: `Project ${PROJECT}` },
       { name: 'task', path: `/projects/${PROJECT}/tasks/live-output`, ready: 'Task live-output' },
       {
         name: 'run',
-        path: `/projects/${PROJECT}/tasks/live-output/runs/${runId}`,
+        path: `/projects/${PROJECT}/tasks/summarize/runs/${runId}`,
         ready: `Run ${runId}`,
       },
       { name: 'new-task', path: '/new', ready: 'New task' },

@@ -73,7 +73,7 @@ export function Chart(props: {
               width: 2,
               fill: s.bars ? `${color}cc` : `${color}22`,
               paths: s.bars ? bars : undefined,
-              points: { show: !s.bars },
+              points: { show: false },
             };
           }),
         ],

@@ -269,7 +269,7 @@ function RowContent({ row, now }: { row: TreeRow; now: number }) {
         {row.attempt > 0 ? `#${row.attempt}` : '↳'} {shortRunId(run.run_id)}
       </span>
       <span className="tree-meta">
-        <span className="agent">{run.agent}</span>
+        {row.showAgent ? <span className="agent">{run.agent}</span> : null}
         <span className="duration">{formatDuration(runDurationMs(run, now))}</span>
         <StatusBadge status={run.status} compact />
       </span>

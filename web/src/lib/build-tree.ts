@@ -32,6 +32,8 @@ export interface RunRow extends RowBase {
   kind: 'run';
   run: RunSummary;
   attempt: number;
+  /** False when the run's agent is the task's (already shown on the task row). */
+  showAgent: boolean;
 }
 export type TreeRow = ProjectRow | TaskRow | RunRow;
 
@@ -161,7 +163,7 @@ export function buildRows(
         task,
         runCount: Math.max(task.run_count ?? 0, runs.length),
       });
-      if (taskOpen) pushRuns(rows, shownRuns, runs, tId, expanded);
+      if (taskOpen) pushRuns(rows, shownRuns, runs, tId, expanded, task.agent);
     }
   }
   return rows;
@@ -173,6 +175,7 @@ function pushRuns(
   all: RunSummary[],
   taskId: string,
   expanded: ReadonlyMap<string, boolean>,
+  taskAgent: string | undefined,
 ): void {
   const shownIds = new Set(shown.map((r) => r.run_id));
   const children = new Map<string, RunSummary[]>();
@@ -204,6 +207,7 @@ function pushRuns(
       path: runPath(run.project_id, run.task_id, run.run_id),
       run,
       attempt: attempts.get(run.run_id) ?? 0,
+      showAgent: run.agent !== taskAgent,
     });
     if (!open || seen.has(run.run_id)) return;
     seen.add(run.run_id);
