@@ -355,3 +355,47 @@ describe('conductor with API keys', () => {
     }
   });
 });
+
+describe('conductor against a rate-limited server', () => {
+  it('a 429 is exit 1 with the Retry-After in the message', async () => {
+    const root = join(dir, 'limited-runs');
+    mkdirSync(root);
+    writeFileSync(join(dir, 'limits.yaml'), 'rate_limits:\n  per_user:\n    max_concurrent: 1\n');
+    const limited = await startServer({
+      root,
+      cwd: dir,
+      config: join(dir, 'limits.yaml'),
+      env: e2eEnv({ HOME: dir }),
+    });
+    try {
+      const base = e2eEnv({ CONDUCTOR_URL: limited.url, HOME: dir });
+      const create = (id: string) =>
+        runConductor(
+          [
+            'task',
+            'create',
+            '--project-id',
+            'rl',
+            '--task-id',
+            id,
+            '--agent',
+            'demo',
+            '--prompt',
+            'DEMO_HANG',
+          ],
+          {
+            env: base,
+          },
+        );
+      expect((await create('one')).code).toBe(0);
+      const second = await create('two');
+      expect(second.stderr).toMatch(
+        /^Error: rate limited by the server: .*\(Retry-After: \d+s\)\n$/,
+      );
+      expect(second.code).toBe(1);
+      expect((await runConductor(['task', 'stop', 'rl', 'one'], { env: base })).code).toBe(0);
+    } finally {
+      await limited.stop();
+    }
+  });
+});
