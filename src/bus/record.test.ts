@@ -236,19 +236,13 @@ describe('parseBusText', () => {
     expect(messages[0]!.ts).toBe('2026-01-02T03:04:05Z');
   });
 
-  it('parses 10,000 messages quickly', () => {
+  it('parses 10,000 messages intact (timing lives in bench/bus.ts)', () => {
     const messages = Array.from({ length: 10_000 }, (_, i) =>
       sample({ msg_id: `MSG-${i}`, body: `message ${i}\nsecond line` }),
     );
-    const text = formatRecords(messages, 0);
-    for (let i = 0; i < 3; i++) parseBus(text); // let the JIT settle
-    // Best of five: one slow run on a busy 2-core machine is noise, not a regression.
-    let best = Infinity;
-    for (let i = 0; i < 5; i++) {
-      const started = performance.now();
-      expect(parseBus(text)).toHaveLength(10_000);
-      best = Math.min(best, performance.now() - started);
-    }
-    expect(best).toBeLessThan(150);
+    const parsed = parseBus(formatRecords(messages, 0));
+    expect(parsed).toHaveLength(10_000);
+    expect(parsed[9_999]!.msg_id).toBe('MSG-9999');
+    expect(parsed[9_999]!.body).toBe('message 9999\nsecond line');
   });
 });

@@ -5,10 +5,18 @@
  * reference's (`task_id: ""`, `exit_code: 0`, `meta: {n: "4"}`); nested values fall back
  * to js-yaml.
  */
-import yaml from 'js-yaml';
+import { createRequire } from 'node:module';
+import type * as JsYaml from 'js-yaml';
+
+let jsYaml: typeof JsYaml | undefined;
+/** js-yaml loads on first use: most commands only need the flat fast path below. */
+function yaml(): typeof JsYaml {
+  jsYaml ??= createRequire(import.meta.url)('js-yaml') as typeof JsYaml;
+  return jsYaml;
+}
 
 export function parseYaml(text: string): unknown {
-  return yaml.load(text, { schema: yaml.CORE_SCHEMA });
+  return yaml().load(text, { schema: yaml().CORE_SCHEMA });
 }
 
 const PLAIN_SAFE = /^[A-Za-z0-9_./<>@+~(][A-Za-z0-9 _./:<>@+~=(),-]*$/;
@@ -43,8 +51,8 @@ export function yamlScalar(value: string | number | boolean | null): string {
 
 /** Nested values (lists of maps, unknown fields) at the given indent, Go-style 4-space nesting. */
 export function yamlBlock(value: unknown, indent: number): string {
-  const text = yaml.dump(value, {
-    schema: yaml.CORE_SCHEMA,
+  const text = yaml().dump(value, {
+    schema: yaml().CORE_SCHEMA,
     indent: 4,
     lineWidth: -1,
     noRefs: true,
