@@ -66,6 +66,13 @@ describe('resolveClientOptions', () => {
   it('accepts a host:port without a scheme and trailing slashes', () => {
     expect(new ApiClient({ baseUrl: '127.0.0.1:9/' }).baseUrl).toBe('http://127.0.0.1:9');
   });
+
+  it('rejects a URL that is not http(s) with a validation error', () => {
+    expect(() => new ApiClient({ baseUrl: 'ftp://host' })).toThrow(
+      'invalid server URL "ftp://host": expected http(s)://host:port',
+    );
+    expect(() => new ApiClient({ baseUrl: 'http://[::1' })).toThrow('invalid server URL');
+  });
 });
 
 describe('ApiClient requests', () => {

@@ -3,7 +3,7 @@
  * usable from a browser: plain fetch, no Node imports. Every failure is one of our typed
  * errors (see api-errors.ts), so callers only format and exit.
  */
-import { RetriableError } from '../core/errors.js';
+import { RetriableError, ValidationError } from '../core/errors.js';
 import { errorFromResponse, networkError } from './api-errors.js';
 import type {
   AgentInfo,
@@ -90,6 +90,11 @@ export class ApiClient {
   constructor(options: ApiClientOptions) {
     const base = options.baseUrl.trim().replace(/\/+$/, '');
     this.baseUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(base) ? base : `http://${base}`;
+    if (!URL.canParse(this.baseUrl) || !/^https?:$/.test(new URL(this.baseUrl).protocol)) {
+      throw new ValidationError(
+        `invalid server URL ${JSON.stringify(options.baseUrl)}: expected http(s)://host:port`,
+      );
+    }
     this.apiKey = options.apiKey;
     this.fetchFn = options.fetch ?? ((input, init) => fetch(input, init));
     this.timeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;

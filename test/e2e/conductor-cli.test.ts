@@ -84,6 +84,7 @@ describe('conductor without a server', () => {
     [['task', 'show', 'only-one-arg'], 'Error: task show needs a project and a task'],
     [['task', 'logs', 'p', 't', '--file', 'secrets'], 'Error: invalid --file "secrets"'],
     [['nonsense'], "Error: unknown command 'nonsense'"],
+    [['status', '--server', 'ftp://example.org'], 'Error: invalid server URL "ftp://example.org"'],
   ])('bad usage %j exits 2 with one line', async (args, message) => {
     const result = await runConductor(args, {
       env: e2eEnv({ CONDUCTOR_URL: 'http://127.0.0.1:9' }),
