@@ -66,6 +66,8 @@ export interface VerdictInput {
   reportedFailure?: boolean;
   /** A better error_summary from the backend, when it has one. */
   explained?: string | undefined;
+  /** The agent could not be started (compat §2: failed, exit_code -1). */
+  startError?: string | undefined;
 }
 
 export function decideVerdict(input: VerdictInput): RunVerdict {
@@ -83,6 +85,9 @@ export function decideVerdict(input: VerdictInput): RunVerdict {
       errorSummary: 'stopped on request',
       ...withSignal,
     };
+  }
+  if (input.startError !== undefined) {
+    return { status: 'failed', exitCode, outcome: 1, errorSummary: input.startError };
   }
   if (input.exitCode === undefined) {
     return {

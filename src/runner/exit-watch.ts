@@ -10,7 +10,11 @@ import type { ChildProcess } from 'node:child_process';
 import { FILES } from '../core/layout.js';
 import { isGroupAlive } from './terminate.js';
 
-export type ExitObservation = { kind: 'exited'; exitCode: number } | { kind: 'vanished' };
+export type ExitObservation =
+  | { kind: 'exited'; exitCode: number }
+  | { kind: 'vanished' }
+  /** The wrapper could not be started at all. */
+  | { kind: 'not-started'; error: string };
 
 /** The exit status recorded by the wrapper, or undefined while the agent runs. */
 export function readExitCode(runDir: string): number | undefined {

@@ -156,6 +156,7 @@ function recordEnd(
     stopReason: readStopMarker(runDir),
     reportedFailure: summary.failed === true,
     explained,
+    startError: observation.kind === 'not-started' ? observation.error : undefined,
   });
   const endTime = formatPreciseTimestamp();
   const outputPath = join(runDir, FILES.output);

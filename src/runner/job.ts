@@ -273,7 +273,12 @@ export async function runJob(opts: JobOptions): Promise<JobResult> {
     });
   } catch (error) {
     slot?.release();
-    await finishRun(runDir, { kind: 'vanished' }, backend);
+    const message = error instanceof Error ? error.message : String(error);
+    await finishRun(
+      runDir,
+      { kind: 'not-started', error: `cannot start the agent: ${message}` },
+      backend,
+    );
     throw error;
   }
   // The wrapper holds the slot now; our copy of the fd must not keep it after the run.
@@ -312,9 +317,17 @@ export async function runJob(opts: JobOptions): Promise<JobResult> {
       log().warn({ err: error, runId }, 'stopping the run failed'),
     );
   };
-  const totalTimer = timeoutMs > 0 ? setTimeout(() => stop('timeout'), timeoutMs) : undefined;
+  let timedOut: string | undefined;
+  const timeout = (what: string): void => {
+    timedOut ??= what;
+    stop('timeout');
+  };
+  const totalTimer =
+    timeoutMs > 0 ? setTimeout(() => timeout(`${timeoutMs / 1000}s`), timeoutMs) : undefined;
   const idle =
-    idleTimeoutMs > 0 ? watchIdle(runDir, idleTimeoutMs, () => stop('timeout')) : undefined;
+    idleTimeoutMs > 0
+      ? watchIdle(runDir, idleTimeoutMs, () => timeout(`${idleTimeoutMs / 1000}s of idle output`))
+      : undefined;
   const onAbort = (): void => stop('stop');
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   if (opts.signal?.aborted) stop('stop');
@@ -328,7 +341,11 @@ export async function runJob(opts: JobOptions): Promise<JobResult> {
     slotsFreed(opts.root);
     if (stopping !== undefined) await stopping;
     await version;
-    return (await finishRun(runDir, observation, backend)).result;
+    const { result, recorded } = await finishRun(runDir, observation, backend);
+    if (recorded && timedOut !== undefined && result.status === 'timeout') {
+      await postRunEvent(scope, 'WARN', `agent job timed out after ${timedOut}`);
+    }
+    return result;
   } finally {
     if (totalTimer !== undefined) clearTimeout(totalTimer);
     idle?.close();

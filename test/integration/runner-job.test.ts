@@ -155,6 +155,10 @@ describe('runJob', () => {
       stopGraceMs: 2_000,
     });
     expect(result).toMatchObject({ status: 'timeout', outcome: 1 });
+    const bus = readFileSync(join(root, 'proj', 'task-1', 'TASK-MESSAGE-BUS.md'), 'utf8');
+    expect(bus).toContain('type: RUN_CRASH');
+    expect(bus).toContain('type: WARN');
+    expect(bus).toContain('agent job timed out after 0.4s of idle output');
   });
 
   it('stops an agent that ignores SIGTERM and its grandchild: nothing survives', async () => {
