@@ -318,7 +318,18 @@ async function checkServer(
     return [finding('fail', `server ${url}/api/v1/health answered HTTP ${health.status}`)];
   const out = [finding('ok', `server ${url} is reachable`)];
   try {
-    const ready = await fetch(`${url}/api/v1/ready`, { signal: AbortSignal.timeout(timeoutMs) });
+    // /api/v1/ready is behind auth when API keys are configured.
+    const key = env.CONDUCTOR_API_KEY;
+    const ready = await fetch(`${url}/api/v1/ready`, {
+      signal: AbortSignal.timeout(timeoutMs),
+      headers: key ? { authorization: `Bearer ${key}` } : {},
+    });
+    if (ready.status === 401) {
+      out.push(
+        finding('warn', `server ${url}: readiness needs an API key (set CONDUCTOR_API_KEY)`),
+      );
+      return out;
+    }
     const body = (await ready.json().catch(() => ({}))) as { status?: string; checks?: unknown };
     if (ready.ok) out.push(finding('ok', `server ${url} is ready`));
     else

@@ -140,21 +140,33 @@ describe('deploy/prometheus/alerts.yml', () => {
 
 // ---- Kubernetes -----------------------------------------------------------------------------
 
+const timing = {
+  initialDelaySeconds: z.number().int().nonnegative(),
+  periodSeconds: z.number().int().positive(),
+};
 const probe = z.object({
   httpGet: z.object({
     path: z.string().startsWith('/api/v1/'),
     port: z.union([z.number(), z.string()]),
   }),
-  initialDelaySeconds: z.number().int().nonnegative(),
-  periodSeconds: z.number().int().positive(),
+  ...timing,
 });
+/** Readiness may run in the container (exec) so it can send the API key to /api/v1/ready. */
+const readiness = z.union([
+  probe,
+  z.object({
+    exec: z.object({ command: z.array(z.string()).min(1) }),
+    ...timing,
+    timeoutSeconds: z.number().int().positive(),
+  }),
+]);
 const quantity = z.union([z.string(), z.number()]);
 const container = z.object({
   name: z.string(),
   image: z.string().regex(/:[\w.-]+$/, 'image must carry a version tag'),
   ports: z.array(z.object({ containerPort: z.literal(8080) })).optional(),
   livenessProbe: probe,
-  readinessProbe: probe,
+  readinessProbe: readiness,
   resources: z.object({
     requests: z.object({ cpu: quantity, memory: quantity }),
     limits: z.object({ cpu: quantity, memory: quantity }),

@@ -103,6 +103,26 @@ describe('conductor doctor', () => {
     expect(out.find((l) => l.startsWith(`fail root ${fileAsRoot} is not writable`))).toBeDefined();
   });
 
+  it('sends CONDUCTOR_API_KEY to the readiness check of a server with auth', async () => {
+    const root = join(dir, 'root');
+    const server = await startServer({ root, args: ['--api-key', 'doctor-key'] });
+    try {
+      const base = { root, cwd: dir, serverUrl: server.url, versionTimeoutMs: 300 };
+      const withKey = await runDoctor({
+        ...base,
+        env: { PATH: '/usr/bin:/bin', HOME: dir, CONDUCTOR_API_KEY: 'doctor-key' },
+      });
+      expect(withKey).toContainEqual({ level: 'ok', what: `server ${server.url} is ready` });
+      const withoutKey = await runDoctor({ ...base, env: { PATH: '/usr/bin:/bin', HOME: dir } });
+      expect(withoutKey).toContainEqual({
+        level: 'warn',
+        what: `server ${server.url}: readiness needs an API key (set CONDUCTOR_API_KEY)`,
+      });
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('gives up on an agent CLI whose --version hangs', async () => {
     const bin = join(dir, 'bin');
     const { mkdirSync } = await import('node:fs');
