@@ -5,12 +5,12 @@
  *   post: JRUN_MESSAGE_BUS first, then the same order.
  * Run context = JRUN_RUN_FOLDER, JRUN_TASK_FOLDER, or a run-info.yaml in the working folder.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { ValidationError } from '../core/errors.js';
 import { REFERENCE_TASK_ID } from '../core/ids.js';
 import { FILES, isDirectory, resolveRoot, runDirContext } from '../core/layout.js';
-import { parseYaml } from '../core/yaml.js';
+import { tryReadRunInfo, type RunInfo } from '../core/run-info.js';
 import { discoverBus, projectBusPath, scopeOfBusPath, taskBusPath } from './paths.js';
 
 export interface BusLocationInput {
@@ -46,23 +46,18 @@ function nonEmpty(value: string | undefined): string | undefined {
 
 /** project_id/task_id/run_id of a run-info.yaml, if readable. */
 function runInfoScope(runDir: string): { projectId?: string; taskId?: string; runId?: string } {
-  let raw: unknown;
+  let info: RunInfo | undefined;
   try {
-    raw = parseYaml(readFileSync(join(runDir, FILES.runInfo), 'utf8'));
+    info = tryReadRunInfo(runDir);
   } catch {
     return {};
   }
-  if (typeof raw !== 'object' || raw === null) return {};
-  const info = raw as Record<string, unknown>;
-  const pick = (key: string): string | undefined =>
-    typeof info[key] === 'string' && info[key] !== '' ? info[key] : undefined;
   const out: { projectId?: string; taskId?: string; runId?: string } = {};
-  const projectId = pick('project_id');
-  const taskId = pick('task_id');
-  const runId = pick('run_id');
-  if (projectId) out.projectId = projectId;
-  if (taskId) out.taskId = taskId;
-  if (runId) out.runId = runId;
+  // Only ids the file itself states: a folder without run-info.yaml implies nothing.
+  if (info === undefined) return out;
+  if (info.project_id) out.projectId = info.project_id;
+  if (info.task_id) out.taskId = info.task_id;
+  if (info.run_id) out.runId = info.run_id;
   return out;
 }
 
