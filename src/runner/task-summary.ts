@@ -4,7 +4,6 @@
  * is gone is finished from its files (exit code file -> that exit, else `crashed`), through the
  * runner's one finisher, so nothing is ever left `running` forever.
  */
-import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FILES, taskDir as taskDirOf } from '../core/layout.js';
 import { isTerminalStatus, runDurationMs, tryReadRunInfo, type RunInfo } from '../core/run-info.js';
@@ -16,6 +15,7 @@ import {
   readLoopState,
   readTaskConfig,
 } from '../core/task-files.js';
+import { readTailSync } from '../bus/reader.js';
 import { blockedBy } from './dependencies.js';
 import { readExitCode } from './exit-watch.js';
 import { finishRun } from './finish.js';
@@ -37,6 +37,9 @@ export interface RunRow {
   previous_run_id?: string;
   attempt?: number;
   error_summary?: string;
+  /** Set when the shown status/exit code were healed from these recorded ones. */
+  recorded_status?: string;
+  recorded_exit_code?: number;
 }
 
 export type TaskStatus = 'queued' | 'blocked' | 'running' | 'done' | 'failed' | 'stopped' | 'idle';
@@ -88,20 +91,39 @@ function rowOf(runDir: string, info: RunInfo): RunRow {
   return row;
 }
 
-/** Runs of a task, oldest first, stale ones healed. */
+/**
+ * Runs of a task, oldest first, stale ones healed. As the reference's readers do (compat §8),
+ * once the task is DONE a run that ended without an exit status (-1: stopped, timed out) is
+ * shown as completed/0; what was recorded stays in `recorded_status`/`recorded_exit_code`.
+ */
 export async function taskRuns(root: string, projectId: string, taskId: string): Promise<RunRow[]> {
+  const taskDir = taskDirOf(root, projectId, taskId);
+  const done = isDone(taskDir);
   const rows: RunRow[] = [];
-  for (const { runDir } of listRunDirs(taskDirOf(root, projectId, taskId))) {
+  for (const { runDir } of listRunDirs(taskDir)) {
     const info = tryReadRunInfo(runDir);
     if (info === undefined) continue;
-    rows.push(rowOf(runDir, await healIfStale(runDir, info)));
+    const row = rowOf(runDir, await healIfStale(runDir, info));
+    if (
+      done &&
+      row.exit_code === -1 &&
+      isTerminalStatus(row.status) &&
+      row.status !== 'completed'
+    ) {
+      row.recorded_status = row.status;
+      row.recorded_exit_code = row.exit_code;
+      row.status = 'completed';
+      row.exit_code = 0;
+    }
+    rows.push(row);
   }
   return rows;
 }
 
-function mtimeIso(path: string): string | undefined {
+/** Time of the last message on a bus (reads only its tail), if any. */
+function lastBusTime(path: string): string | undefined {
   try {
-    return statSync(path).mtime.toISOString();
+    return readTailSync(path, 1)[0]?.ts;
   } catch {
     return undefined;
   }
@@ -130,11 +152,11 @@ export async function summarizeTask(
   const latest = runs[runs.length - 1];
   const dependsOn = readTaskConfig(taskDir).depends_on;
   const blocked = isDone(taskDir) ? [] : blockedBy(root, projectId, dependsOn);
+  // Recorded times, not file mtimes: a copied or checked-out root keeps its history.
   const times = [
     latest?.end_time,
     latest?.start_time,
-    mtimeIso(join(taskDir, FILES.taskBus)),
-    mtimeIso(join(taskDir, FILES.done)),
+    lastBusTime(join(taskDir, FILES.taskBus)),
   ].filter((t): t is string => t !== undefined && !t.startsWith('0001-'));
   const lastActivity = times.reduce<string>(
     (a, b) => (a === '' || Date.parse(b) > Date.parse(a) ? b : a),

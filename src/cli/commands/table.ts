@@ -21,9 +21,9 @@ export function shortTime(iso: string, seconds: boolean): string {
   return seconds ? text.slice(0, 19) : text.slice(0, 16);
 }
 
-/** Go-style rounded duration: `0s`, `2s`, `1m5s`, `2h0m3s`. */
+/** Go-style duration rounded to the second: `0s`, `2s`, `1m5s`, `2h0m3s`. */
 export function shortDuration(ms: number): string {
-  let seconds = Math.floor(ms / 1000);
+  let seconds = Math.round(ms / 1000);
   const hours = Math.floor(seconds / 3600);
   seconds -= hours * 3600;
   const minutes = Math.floor(seconds / 60);
