@@ -91,10 +91,28 @@ function checkConfig(
           ),
     );
     for (const warning of config.warnings) out.push(finding('warn', warning));
+    out.push(checkApiExposure(config));
   } catch (error) {
     out.unshift(finding('fail', messageOf(error)));
   }
   return { config, configFindings: out };
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/** A server bound beyond loopback needs an API key, or `conductor serve` refuses to start. */
+function checkApiExposure(config: ResolvedConfig): Finding {
+  const { host, apiKeys } = config.api;
+  if (LOOPBACK.has(host)) {
+    return finding('ok', `api: binds ${host} (loopback), ${apiKeys.length} API key(s)`);
+  }
+  if (apiKeys.length === 0) {
+    return finding(
+      'fail',
+      `api: binds ${host} without an API key; conductor serve refuses to start (set CONDUCTOR_API_KEY or api.api_keys)`,
+    );
+  }
+  return finding('ok', `api: binds ${host} with ${apiKeys.length} API key(s)`);
 }
 
 /** Every `token_file`/`key_file` in the file must exist and be private (0600 or 0400). */

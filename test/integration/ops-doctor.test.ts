@@ -123,6 +123,28 @@ describe('conductor doctor', () => {
     }
   });
 
+  it('fails a non-loopback bind without an API key, passes it with CONDUCTOR_API_KEY', async () => {
+    const config = join(dir, 'config.yaml');
+    writeFileSync(config, 'api:\n  host: 0.0.0.0\n');
+    const base = {
+      configPath: config,
+      root: join(dir, 'root'),
+      cwd: dir,
+      versionTimeoutMs: 300,
+      httpTimeoutMs: 300,
+    };
+    const open = await runDoctor({ ...base, env: { PATH: '/usr/bin:/bin', HOME: dir } });
+    expect(open).toContainEqual({
+      level: 'fail',
+      what: 'api: binds 0.0.0.0 without an API key; conductor serve refuses to start (set CONDUCTOR_API_KEY or api.api_keys)',
+    });
+    const keyed = await runDoctor({
+      ...base,
+      env: { PATH: '/usr/bin:/bin', HOME: dir, CONDUCTOR_API_KEY: 'k' },
+    });
+    expect(keyed).toContainEqual({ level: 'ok', what: 'api: binds 0.0.0.0 with 1 API key(s)' });
+  });
+
   it('gives up on an agent CLI whose --version hangs', async () => {
     const bin = join(dir, 'bin');
     const { mkdirSync } = await import('node:fs');
