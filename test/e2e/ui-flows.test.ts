@@ -93,6 +93,15 @@ describe('web UI', () => {
   it('creates a task with the demo agent and shows its output live', async () => {
     const page = await newPage();
     await page.goto(`${server.url}/new`);
+    // The server's validation error lands next to the field it names.
+    await page.getByRole('button', { name: 'Create task' }).click();
+    await page
+      .locator('.field.has-error')
+      .getByText(/project_id/)
+      .waitFor();
+    expect(await page.getByLabel('Project', { exact: true }).getAttribute('aria-invalid')).toBe(
+      'true',
+    );
     await page.getByLabel('Project', { exact: true }).fill(PROJECT);
     await page.getByLabel('Task id (optional)').fill('live-output');
     await page.getByLabel('Agent', { exact: true }).selectOption('demo');
@@ -219,5 +228,27 @@ describe('web UI', () => {
       }
       await page.close();
     }
+  });
+
+  it('shows reconnecting while the server is down and resumes when it is back', async () => {
+    const page = await newPage();
+    await page.goto(`${server.url}/projects/${PROJECT}`);
+    await page.locator('.connection[data-state="live"]').waitFor();
+    const { root } = server;
+    const port = Number(new URL(server.url).port);
+    await server.stop({ keepRoot: true });
+    await page.locator('.connection[data-state="reconnecting"]').waitFor({ timeout: 20_000 });
+    await screenshot(page, 'reconnecting-light');
+    server = await startServer({ root, port, removeRoot: true });
+    await page.locator('.connection[data-state="live"]').waitFor({ timeout: 30_000 });
+    // Events flow again: a task created now shows up in the sidebar without a reload.
+    await api('POST', '/api/v1/tasks', {
+      project_id: PROJECT,
+      task_id: 'after-restart',
+      agent: 'demo',
+      prompt: 'Hello again.',
+    });
+    await page.locator('[role="treeitem"][data-path$="/tasks/after-restart"]').waitFor();
+    await page.close();
   });
 });

@@ -67,17 +67,24 @@ export async function freePort(): Promise<number> {
 export interface ServerHandle {
   url: string;
   root: string;
-  stop: () => Promise<void>;
+  stop: (options?: { keepRoot?: boolean }) => Promise<void>;
   output: () => string;
 }
 
 /** Starts `bin/conductor serve` (needs `node scripts/build.mjs`) on a temp root. */
 export async function startServer(
-  options: { root?: string; args?: string[]; env?: NodeJS.ProcessEnv } = {},
+  options: {
+    root?: string;
+    port?: number;
+    args?: string[];
+    env?: NodeJS.ProcessEnv;
+    /** Delete the root on stop (default: only when this call made it). */
+    removeRoot?: boolean;
+  } = {},
 ): Promise<ServerHandle> {
-  const ownRoot = options.root === undefined;
   const root = options.root ?? mkdtempSync(join(tmpdir(), 'conductor-ui-'));
-  const port = await freePort();
+  const removeRoot = options.removeRoot ?? options.root === undefined;
+  const port = options.port ?? (await freePort());
   const child: ChildProcess = spawn(
     join(repoRoot, 'bin', 'conductor'),
     [
@@ -102,7 +109,7 @@ export async function startServer(
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const url = `http://127.0.0.1:${port}`;
-  const stop = async () => {
+  const stop = async (stopOptions: { keepRoot?: boolean } = {}) => {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
@@ -111,7 +118,7 @@ export async function startServer(
       await exited;
       clearTimeout(timer);
     }
-    if (ownRoot) rmSync(root, { recursive: true, force: true });
+    if (removeRoot && !stopOptions.keepRoot) rmSync(root, { recursive: true, force: true });
   };
   try {
     await waitFor(

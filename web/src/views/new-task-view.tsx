@@ -20,6 +20,17 @@ const FIELDS: FieldName[] = [
   'timeout',
 ];
 
+/** How server messages name each field (first match wins). */
+const FIELD_PATTERNS: [FieldName, RegExp][] = [
+  ['project_id', /\bproject[_ ]id\b/i],
+  ['task_id', /\btask[_ ]id\b/i],
+  ['depends_on', /\bdepends[_ ]on\b|\bdependenc/i],
+  ['agent', /\bagent(_type)?\b/i],
+  ['prompt', /\bprompt(_file)?\b/i],
+  ['cwd', /\bcwd\b|working directory/i],
+  ['timeout', /\btimeout\b/i],
+];
+
 /** Maps a server error onto form fields. */
 export function fieldErrors(error: unknown): {
   fields: Partial<Record<FieldName, string>>;
@@ -40,9 +51,8 @@ export function fieldErrors(error: unknown): {
     if (FIELDS.includes(name) && issue.message) fields[name] = issue.message;
   }
   if (Object.keys(fields).length === 0) {
-    const named = FIELDS.find((name) => new RegExp(`\\b${name}\\b`).test(error.message));
-    if (named) fields[named] = error.message;
-    else if (/\bagent_type\b/.test(error.message)) fields.agent = error.message;
+    const named = FIELD_PATTERNS.find(([, pattern]) => pattern.test(error.message));
+    if (named) fields[named[0]] = error.message;
   }
   return Object.keys(fields).length > 0 ? { fields } : { fields, form: error.message };
 }
