@@ -234,9 +234,10 @@ describe('resume, cancel, delete, list, status', () => {
   });
 
   it('heals a run left running by a dead process when listing', () => {
-    expect(sh('run-agent task --project-id proj --task-id s --agent codex --prompt x').code).toBe(
-      0,
-    );
+    // A task that is not DONE (a DONE task shows runs without an exit status as completed).
+    expect(
+      sh('run-agent task --project-id proj --task-id s --agent codex --prompt "FAKE_EXIT=2"').code,
+    ).toBe(2);
     const runDir = join(task('s'), '20990101-0000000000-4194309-1');
     mkdirSync(runDir);
     writeRunInfo(runDir, {
