@@ -12,7 +12,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { capLogFile, rotateBySize, truncationNote } from './log-rotation.js';
+import { capLogFile, rotateBySize, truncationNote, watchLogCaps } from './log-rotation.js';
 
 let dir: string;
 beforeEach(() => {
@@ -47,6 +47,29 @@ describe('capLogFile', () => {
     expect(capLogFile(path, 1000)).toBe(0);
     expect(readFileSync(path, 'utf8')).toBe('hello');
     expect(capLogFile(join(dir, 'none.txt'), 10)).toBe(0);
+  });
+});
+
+describe('watchLogCaps', () => {
+  it('keeps a growing log within the cap while running and after stop', async () => {
+    const path = join(dir, 'agent-stderr.txt');
+    const fd = openSync(path, 'a');
+    const watcher = watchLogCaps([path, join(dir, 'missing.txt')], 2000, 20);
+    try {
+      const note = truncationNote(2000);
+      const deadline = Date.now() + 10_000;
+      writeSync(fd, 'C'.repeat(10_000));
+      while (statSync(path).size > 2000 + note.length) {
+        if (Date.now() > deadline) throw new Error('log was never capped');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      writeSync(fd, 'D'.repeat(10_000));
+      watcher.stop();
+      expect(readFileSync(path, 'utf8')).toBe('C'.repeat(2000) + note);
+    } finally {
+      watcher.stop();
+      closeSync(fd);
+    }
   });
 });
 

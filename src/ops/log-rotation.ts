@@ -104,3 +104,37 @@ function sizeOf(path: string): number {
     return 0;
   }
 }
+
+export interface LogCapWatcher {
+  /** Stop checking; runs one last check so the final size is within the cap too. */
+  stop(): void;
+}
+
+/**
+ * Keep a run's log files within `maxBytes` while it is active: the supervisor starts this next
+ * to the run and stops it when the run ends. Errors (a full disk, a removed folder) are left to
+ * the next check; the timer never keeps the process alive.
+ */
+export function watchLogCaps(
+  paths: readonly string[],
+  maxBytes: number,
+  intervalMs = 2000,
+): LogCapWatcher {
+  const check = (): void => {
+    for (const path of paths) {
+      try {
+        capLogFile(path, maxBytes);
+      } catch {
+        // retried at the next tick
+      }
+    }
+  };
+  const timer = setInterval(check, intervalMs);
+  timer.unref();
+  return {
+    stop(): void {
+      clearInterval(timer);
+      check();
+    },
+  };
+}
