@@ -9,7 +9,7 @@
  * Options: --runs N (CLI samples, default 15), --many N (default 500).
  */
 import { spawnSync } from 'node:child_process';
-import { build } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
 import {
   closeSync,
   mkdtempSync,
@@ -29,7 +29,9 @@ import { isProcessRunning } from '../src/runner/terminate.js';
 const REPO = resolve(import.meta.dirname, '..');
 // A private build, as scripts/build.mjs makes it: dist/ may be rebuilt by others mid-run.
 const BUILD_DIR = join(REPO, `.bench-build-${process.pid}`);
-const RUN_AGENT = join(BUILD_DIR, 'run-agent.js');
+const RUN_AGENT = join(BUILD_DIR, 'external', 'run-agent.js');
+/** Same CLI with npm dependencies bundled (native koffi stays external): start-up comparison. */
+const RUN_AGENT_BUNDLED = join(BUILD_DIR, 'bundled', 'run-agent.js');
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number): number => {
   const at = args.indexOf(name);
@@ -102,11 +104,15 @@ function cliOverhead(): void {
   const nodeE0: number[] = [];
   const direct: number[] = [];
   const viaJob: number[] = [];
+  const viaBundled: number[] = [];
+  const bundledJob = [process.execPath, RUN_AGENT_BUNDLED, ...job.slice(2)];
   timeSync(job); // warm the file cache
+  timeSync(bundledJob);
   for (let i = 0; i < RUNS; i += 1) {
     nodeE0.push(timeSync([process.execPath, '-e', '0']));
     direct.push(timeSync(AGENT_ARGV, promptPath, join(work, 'direct-out.txt')));
     viaJob.push(timeSync(job));
+    viaBundled.push(timeSync(bundledJob));
   }
   const added = median(viaJob) - median(direct);
   console.log(`## run-agent job vs direct spawn (${RUNS} samples each, medians)`);
@@ -115,6 +121,10 @@ function cliOverhead(): void {
   console.log(`run-agent job:        ${median(viaJob).toFixed(1)} ms`);
   console.log(
     `added by run-agent:   ${added.toFixed(1)} ms = ${(added / median(nodeE0)).toFixed(2)}x node -e 0 (target <= 1.3x)`,
+  );
+  const addedBundled = median(viaBundled) - median(direct);
+  console.log(
+    `same, npm deps bundled: ${median(viaBundled).toFixed(1)} ms, added ${addedBundled.toFixed(1)} ms = ${(addedBundled / median(nodeE0)).toFixed(2)}x node -e 0`,
   );
 }
 
@@ -205,18 +215,27 @@ async function manyRuns(): Promise<void> {
   console.log(`queue tickets left: ${readdirSync(join(root, '.conductor', 'queue')).length}`);
 }
 
-await build({
+const buildOptions: BuildOptions = {
   entryPoints: [join(REPO, 'src', 'cli', 'run-agent.ts')],
-  outdir: BUILD_DIR,
   bundle: true,
   splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  packages: 'external',
   chunkNames: 'chunks/[name]-[hash]',
   define: { __CONDUCTOR_VERSION__: '"bench"' },
   logLevel: 'warning',
+};
+// As scripts/build.mjs builds dist/.
+await build({ ...buildOptions, outdir: join(BUILD_DIR, 'external'), packages: 'external' });
+await build({
+  ...buildOptions,
+  outdir: join(BUILD_DIR, 'bundled'),
+  external: ['koffi', 'pino', 'pino-pretty', 'fastify', '@fastify/static', 'prom-client'],
+  // commander and friends are CommonJS: give the ESM bundle a require().
+  banner: {
+    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+  },
 });
 console.log(`node ${process.version}, ${cpus().length} CPUs, ${cpus()[0]?.model ?? ''}`);
 try {

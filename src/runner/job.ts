@@ -13,6 +13,7 @@ import { FILES, runsParentDir, taskDir as taskDirOf, type StorageLayout } from '
 import { log } from '../core/log.js';
 import {
   formatRunInfo,
+  isTerminalStatus,
   runInfoPath,
   updateRunInfo,
   ZERO_TIME,
@@ -293,7 +294,8 @@ export async function runJob(opts: JobOptions): Promise<JobResult> {
   // a blocking append would deadlock against another run's async append in this process.
   await postRunEvent(scope, 'RUN_START', runStartBody(runDir));
   updateRunInfo(runDir, (info) => {
-    info.status = 'running';
+    // A stopper from another process may already have recorded the end; keep it.
+    if (!isTerminalStatus(info.status)) info.status = 'running';
     info.pid = pid;
     info.pgid = pid;
     info.start_time = startTime;
