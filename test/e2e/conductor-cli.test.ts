@@ -2,17 +2,20 @@
  * The `conductor` client end to end: the real binary against a real `conductor serve` on
  * 127.0.0.1 (built-in demo agent), plus the failure modes that need no server.
  */
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message, RunPage, ServerStatus, TaskDetail } from '../../src/client/api-types.js';
 import {
+  CONDUCTOR_BIN,
   e2eEnv,
   freePort,
   isHealthy,
   runConductor,
   startServer,
+  waitUntil,
   type ServerProcess,
 } from '../helpers/server-process.js';
 
@@ -309,6 +312,58 @@ describe('conductor against a running server', () => {
       'FACT',
     ]);
     expect(human.stdout).toContain(`FACT cli/first (${msgId})`);
+  });
+
+  it('bus read --follow prints messages posted after it started', async () => {
+    // The server posts only to projects that exist: make one.
+    const setup = await cli([
+      'task',
+      'create',
+      '--project-id',
+      'busf',
+      '--agent',
+      'demo',
+      '--prompt',
+      'Say hi',
+      '--wait',
+      '--wait-timeout',
+      '60s',
+    ]);
+    expect(setup.code).toBe(0);
+    expect((await cli(['bus', 'post', '--project-id', 'busf', '--body', 'before'])).code).toBe(0);
+    const child = spawn(
+      process.execPath,
+      [CONDUCTOR_BIN, 'bus', 'read', '--project-id', 'busf', '--follow', '--json'],
+      {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+    try {
+      await waitUntil(
+        () => Promise.resolve(out.includes('before')),
+        30_000,
+        'the existing message',
+      );
+      await cli(['bus', 'post', '--project-id', 'busf', '--type', 'PROGRESS', '--body', 'after']);
+      await waitUntil(
+        () => Promise.resolve(out.includes('after')),
+        30_000,
+        'the new message on the stream',
+      );
+      const lines = out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Message);
+      expect(lines.at(-1)).toMatchObject({
+        type: 'PROGRESS',
+        body: expect.stringContaining('after'),
+      });
+    } finally {
+      child.kill('SIGTERM');
+    }
   });
 
   it('an unknown task is exit 2 and the server keeps serving', async () => {
