@@ -23,6 +23,7 @@ import { isConductorError } from '../../src/core/errors.js';
 import { readRunInfo, updateRunInfo, writeRunInfo, ZERO_TIME } from '../../src/core/run-info.js';
 import { assertDiskSpace } from '../../src/ops/disk-guard.js';
 import { verifyTree } from '../../src/ops/verify.js';
+import { scanRuns } from '../../src/core/store.js';
 import { BIN_DIR, e2eEnv, startServer, type ServerProcess } from '../helpers/server-process.js';
 import { runProcess } from '../fixtures/agents/process-helper.js';
 
@@ -160,6 +161,15 @@ describe('chaos: disk full', () => {
       ),
     ).toBe('DISK_FULL');
 
+    // A new task is refused with a clear error instead of leaving a half-created run.
+    const created = await fetch(`${server.url}/api/v1/tasks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ project_id: 'p', task_id: 'new-task', agent: 'demo', prompt: big }),
+    });
+    expect(created.status).toBe(503);
+    expect(JSON.stringify(await created.json())).toMatch(/no space left on device|disk space low/);
+
     // Nothing on disk is corrupted.
     expect(readRunInfo(runDir).status).toBe('running');
     expect(verifyTree(root).problems).toEqual([]);
@@ -179,12 +189,34 @@ describe('chaos: disk full', () => {
       info.exit_code = 0;
     });
     expect(readRunInfo(runDir).status).toBe('completed');
-    // A failed append must leave no trace: a partly written record would surface here as a
-    // message with a cut-off body once the next append closes it.
+    const bodies = parseBus(readFileSync(bus, 'utf8')).map((m) => m.body);
+    expect(bodies[0]).toBe('before');
+    expect(bodies[bodies.length - 1]).toBe('after');
+    expect(
+      scanRuns(root, { projectId: 'p', taskId: 'new-task' }).filter(
+        (r) => r.info.status === 'running',
+      ),
+    ).toEqual([]);
+    expect(verifyTree(root).problems).toEqual([]);
+  });
+
+  it('a bus append that fails half-way (ENOSPC) leaves no partial record behind', () => {
+    const bus = join(mountPoint, 'TASK-MESSAGE-BUS.md');
+    appendMessageSync(bus, { project_id: 'p', task_id: 't', body: 'before' });
+    const filler = fillDisk(join(mountPoint, 'filler.bin'));
+    // Larger than a page: part of it fits in the bus file's last page, the rest cannot.
+    expect(
+      codeOf(() =>
+        appendMessageSync(bus, { project_id: 'p', task_id: 't', body: 'y'.repeat(20_000) }),
+      ),
+    ).toBe('DISK_FULL');
+    rmSync(filler);
+    appendMessageSync(bus, { project_id: 'p', task_id: 't', body: 'after' });
+    // A partly written record would surface here as a message with a cut-off body once the
+    // next append closes it. (Fix: the writer truncates back to the size it saw under the lock.)
     expect(parseBus(readFileSync(bus, 'utf8')).map((m) => m.body.slice(0, 40))).toEqual([
       'before',
       'after',
     ]);
-    expect(verifyTree(root).problems).toEqual([]);
   });
 });
