@@ -5,16 +5,15 @@
  */
 import { existsSync } from 'node:fs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { followBus, type FollowStart } from '../bus/follow.js';
 import { projectBusPath, taskBusPath } from '../bus/paths.js';
-import { readBus } from '../bus/reader.js';
+import { matchesFilter, readBus } from '../bus/reader.js';
 import type { BusMessage } from '../bus/record.js';
 import { appendMessage, type MessageDraft } from '../bus/writer.js';
 import { errnoCode, isConductorError, NotFoundError } from '../core/errors.js';
 import { formatPreciseTimestamp, parseMsgId, parseProjectId, parseTaskId } from '../core/ids.js';
 import { projectDir, taskDir } from '../core/layout.js';
 import type { ServerContext } from './context.js';
-import { lastEventId } from './sse.js';
+import { lastEventId, type SseStream } from './sse.js';
 
 export interface BusScope {
   projectId: string;
@@ -80,6 +79,18 @@ export async function postMessage(
   return message;
 }
 
+/** JSON of a live message per format, computed once however many clients receive it. */
+const formatted = new WeakMap<BusMessage, Map<(m: BusMessage) => unknown, string>>();
+
+function formatOnce(m: BusMessage, format: (m: BusMessage) => unknown): string {
+  let byFormat = formatted.get(m);
+  if (byFormat === undefined)
+    formatted.set(m, (byFormat = new Map<(m: BusMessage) => unknown, string>()));
+  let json = byFormat.get(format);
+  if (json === undefined) byFormat.set(format, (json = JSON.stringify(format(m))));
+  return json;
+}
+
 export interface StreamRequest {
   types?: string[] | undefined;
   /** Messages replayed when the client gives no resume id (reference: last 20). */
@@ -87,7 +98,10 @@ export interface StreamRequest {
   format: (m: BusMessage) => unknown;
 }
 
-/** SSE of a bus file: `event: message`, id = msg_id; resumes after `Last-Event-ID`. */
+/**
+ * SSE of a bus file: `event: message`, id = msg_id. Replays the last `replay` messages, or
+ * everything after `Last-Event-ID`, then follows live through the shared follower.
+ */
 export async function streamMessages(
   ctx: ServerContext,
   request: FastifyRequest,
@@ -96,34 +110,43 @@ export async function streamMessages(
   req: StreamRequest,
 ): Promise<void> {
   const resume = lastEventId(request) ?? (request.query as { since?: string } | undefined)?.since;
-  let start: FollowStart = { tail: req.replay ?? 20 };
-  if (resume !== undefined && resume !== '') {
-    parseMsgId(resume);
-    // Check the id exists before the stream opens, so an unknown id is a plain 404.
-    await readMessages(path, { sinceId: resume, limit: 1 });
-    start = existsSync(path) ? { afterMsgId: resume } : 'start';
-  } else if (!existsSync(path)) {
-    start = 'start';
-  }
-  const stream = ctx.sse.open(request, reply);
-  const abort = new AbortController();
-  void stream.closed.then(() => abort.abort());
-  void (async () => {
-    try {
-      for await (const message of followBus(path, {
-        start,
-        signal: abort.signal,
-        pollIntervalMs: ctx.pollMs,
-        ...(req.types !== undefined ? { filter: { types: req.types } } : {}),
-      })) {
-        stream.send('message', req.format(message), message.msg_id);
-      }
-    } catch (error) {
-      stream.send('error', { message: error instanceof Error ? error.message : String(error) });
-    } finally {
-      stream.close();
+  const resumeId = resume !== undefined && resume !== '' ? parseMsgId(resume) : undefined;
+  const wanted = (m: BusMessage): boolean =>
+    req.types === undefined || matchesFilter(m, { types: req.types });
+  let stream: SseStream | undefined;
+  let buffered: BusMessage[] | undefined = [];
+  let seen: Set<string> | undefined;
+  const emit = (m: BusMessage): void => {
+    // Live messages that the backlog read already returned are skipped; the first new one
+    // proves every later one is new too.
+    if (seen !== undefined) {
+      if (seen.has(m.msg_id)) return;
+      seen = undefined;
     }
-  })();
+    if (wanted(m)) stream?.sendData('message', formatOnce(m, req.format), m.msg_id);
+  };
+  // Subscribe before reading the backlog, so nothing appended in between is lost.
+  const unsubscribe = ctx.busFanout.subscribe(path, (m) => {
+    if (buffered !== undefined) buffered.push(m);
+    else emit(m);
+  });
+  try {
+    // An unknown resume id is a plain 404 here, before the stream opens.
+    const backlog = await readMessages(path, { sinceId: resumeId });
+    stream = ctx.sse.open(request, reply);
+    seen = new Set(backlog.map((m) => m.msg_id));
+    let replay = backlog.filter(wanted);
+    if (resumeId === undefined)
+      replay = replay.slice(Math.max(0, replay.length - (req.replay ?? 20)));
+    for (const m of replay) stream.send('message', req.format(m), m.msg_id);
+  } catch (error) {
+    unsubscribe();
+    throw error;
+  }
+  void stream.closed.then(unsubscribe);
+  const pending = buffered;
+  buffered = undefined;
+  for (const m of pending) emit(m);
 }
 
 export function nowTimestamp(): string {

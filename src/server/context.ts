@@ -6,6 +6,7 @@ import type { ResolvedConfig } from '../core/config.js';
 import { log, type Logger } from '../core/log.js';
 import { createAuditLog, type AuditLog } from './audit.js';
 import { createAuthenticator, type ApiKey, type Authenticator } from './auth.js';
+import { BusFanout } from './bus-fanout.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
 import { TaskRateLimiter } from './rate-limit.js';
 import { RunIndex } from './run-index.js';
@@ -40,6 +41,8 @@ export interface ServerContext {
   readonly auth: Authenticator;
   readonly limiter: TaskRateLimiter;
   readonly sse: SseHub;
+  /** One live follower per bus file, shared by all its SSE clients. */
+  readonly busFanout: BusFanout;
   readonly startedAtMs: number;
   readonly logger: Logger;
   readonly pollMs: number;
@@ -78,6 +81,7 @@ export function createContext(options: ServerOptions): ServerContext {
       heartbeatMs: options.heartbeatMs ?? sseConfig.heartbeatMs,
       maxClients: options.maxSseClients ?? 1000,
     }),
+    busFanout: new BusFanout(options.pollMs ?? Math.min(sseConfig.pollMs, 250)),
     startedAtMs,
     logger: log().child({ component: 'server' }),
     pollMs: options.pollMs ?? Math.min(sseConfig.pollMs, 250),

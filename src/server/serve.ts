@@ -104,6 +104,7 @@ export async function startServer(
   const close = (): Promise<void> => {
     closing ??= (async () => {
       ctx.sse.closeAll();
+      ctx.busFanout.closeAll();
       await app.close();
       if (flags.stopRunsOnExit === true) await stopAll(ctx);
       ctx.index.close();

@@ -13,6 +13,8 @@ export interface SseOptions {
 
 export interface SseStream {
   send(event: string, data: unknown, id?: string): boolean;
+  /** As send, with `data` already JSON text (shared by many clients). */
+  sendData(event: string, json: string, id?: string): boolean;
   /** Resolves when the client goes away or the stream is closed. */
   readonly closed: Promise<void>;
   readonly isClosed: boolean;
@@ -88,10 +90,12 @@ export class SseHub {
       },
       closed,
       send(event: string, data: unknown, id?: string): boolean {
+        return stream.sendData(event, JSON.stringify(data), id);
+      },
+      sendData(event: string, json: string, id?: string): boolean {
         if (isClosed) return false;
-        let frame = id !== undefined ? `id: ${id}\n` : '';
-        frame += `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
-        return raw.write(frame);
+        const frame = id !== undefined ? `id: ${id}\n` : '';
+        return raw.write(`${frame}event: ${event}\ndata: ${json}\n\n`);
       },
       close(): void {
         if (isClosed) return;
