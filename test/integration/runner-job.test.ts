@@ -209,7 +209,9 @@ describe('runJob', () => {
       10_000,
       'first line',
     );
-    expect(readRunInfo(runDir).status).toBe('running');
+    // The file grows while the agent still runs (it waits for `go` before it can exit).
+    await waitFor(() => readRunInfo(runDir).status === 'running', 10_000, 'running recorded');
+    expect(readRunFile(runDir, 'agent-exit-code.txt')).toBe('');
     writeFileSync(join(runDir, 'go'), '');
     const result = await running;
     expect(result.status).toBe('completed');
