@@ -198,8 +198,12 @@ const deployment = z.object({
     .passthrough(),
 });
 
+function loadManifests(name: string): Record<string, unknown>[] {
+  return yaml.loadAll(readFileSync(join(DEPLOY, 'k8s', name), 'utf8')) as Record<string, unknown>[];
+}
+
 function loadManifest(name: string): Record<string, unknown> {
-  return yaml.load(readFileSync(join(DEPLOY, 'k8s', name), 'utf8')) as Record<string, unknown>;
+  return loadManifests(name)[0]!;
 }
 
 describe('deploy/k8s', () => {
@@ -208,12 +212,52 @@ describe('deploy/k8s', () => {
       .object({ resources: z.array(z.string()).min(5) })
       .parse(loadManifest('kustomization.yaml'));
     for (const file of kustomization.resources) {
-      z.object({
-        apiVersion: z.string(),
-        kind: z.string(),
-        metadata: z.object({ name: z.string() }),
-      }).parse(loadManifest(file));
+      for (const doc of loadManifests(file)) {
+        z.object({
+          apiVersion: z.string(),
+          kind: z.string(),
+          metadata: z.object({ name: z.string() }),
+        }).parse(doc);
+      }
     }
+  });
+
+  it('the backup CronJob runs conductor backup daily on the runs volume', () => {
+    const [cron, pvc] = loadManifests('backup-cronjob.yaml');
+    const job = z
+      .object({
+        kind: z.literal('CronJob'),
+        spec: z
+          .object({
+            schedule: z.string(),
+            concurrencyPolicy: z.literal('Forbid'),
+            jobTemplate: z.object({
+              spec: z
+                .object({
+                  template: z.object({
+                    spec: z
+                      .object({
+                        containers: z.array(z.object({ args: z.array(z.string()) }).passthrough()),
+                        volumes: z.array(z.object({ name: z.string() }).passthrough()),
+                      })
+                      .passthrough(),
+                  }),
+                })
+                .passthrough(),
+            }),
+          })
+          .passthrough(),
+      })
+      .parse(cron);
+    expect(job.spec.schedule).toBe('0 2 * * *');
+    const podSpec = job.spec.jobTemplate.spec.template.spec;
+    expect(podSpec.containers[0]!.args.slice(0, 2)).toEqual(['conductor', 'backup']);
+    const claims = podSpec.volumes.map(
+      (v) =>
+        (v as { persistentVolumeClaim?: { claimName: string } }).persistentVolumeClaim?.claimName,
+    );
+    expect(claims).toContain((loadManifest('pvc.yaml').metadata as { name: string }).name);
+    expect(claims).toContain((pvc!.metadata as { name: string }).name);
   });
 
   it('the Deployment has the seed probes, limits, the root volume and a Secret-mounted token_file', () => {
