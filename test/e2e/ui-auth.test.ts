@@ -27,12 +27,12 @@ beforeAll(async () => {
   }
   server = await startServer({ env: { CONDUCTOR_API_KEY: KEY } });
   browser = await launchBrowser();
-});
+}, 90_000);
 
 afterAll(async () => {
   await browser?.close();
   await server?.stop();
-});
+}, 90_000);
 
 describe('web UI with an API key', () => {
   it('asks for the key, rejects a wrong one and works with the right one', async () => {
@@ -95,5 +95,5 @@ describe('web UI with an API key', () => {
     await page.getByText('hello behind a key').waitFor();
     expect(await dialog.isVisible()).toBe(false);
     await page.close();
-  });
+  }, 120_000);
 });

@@ -82,13 +82,14 @@ beforeAll(async () => {
     prompt: 'Fix the build. DEMO_PERMANENT',
     max_restarts: 0,
   });
-});
+}, 90_000);
 
 afterAll(async () => {
   await browser?.close();
   await server?.stop();
-});
+}, 90_000);
 
+// Generous timeouts: the suite shares a 2-core machine with every other test file.
 describe('web UI', () => {
   it('creates a task with the demo agent and shows its output live', async () => {
     const page = await newPage();
@@ -124,7 +125,7 @@ describe('web UI', () => {
     await page.getByRole('dialog').getByRole('button', { name: 'Stop run' }).click();
     await page.locator('.view-head .badge[data-status="stopped"]').waitFor({ timeout: 45_000 });
     await page.close();
-  });
+  }, 120_000);
 
   it('stops a hanging run from its page', async () => {
     await api('POST', '/api/v1/tasks', {
@@ -146,7 +147,7 @@ describe('web UI', () => {
       .locator(`[role="treeitem"][data-path$="${runId}"] .badge[data-status="stopped"]`)
       .waitFor();
     await page.close();
-  });
+  }, 120_000);
 
   it('posts to the project bus and shows messages from others live', async () => {
     const page = await newPage();
@@ -171,7 +172,7 @@ describe('web UI', () => {
     });
     expect(await bus.getByText('posted from the web UI').count()).toBe(1);
     await page.close();
-  });
+  }, 120_000);
 
   it('opens deep links directly and follows back/forward', async () => {
     const runId = await firstRun('hangs');
@@ -194,7 +195,7 @@ describe('web UI', () => {
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: `Project ${PROJECT}` }).waitFor();
     await page.close();
-  });
+  }, 120_000);
 
   it('has no serious accessibility violations and no horizontal overflow at 1280 px', async () => {
     const runId = await firstRun('summarize', 'completed');
@@ -228,7 +229,7 @@ describe('web UI', () => {
       }
       await page.close();
     }
-  });
+  }, 120_000);
 
   it('shows reconnecting while the server is down and resumes when it is back', async () => {
     const page = await newPage();
@@ -250,5 +251,5 @@ describe('web UI', () => {
     });
     await page.locator('[role="treeitem"][data-path$="/tasks/after-restart"]').waitFor();
     await page.close();
-  });
+  }, 120_000);
 });
