@@ -193,6 +193,21 @@ describe('ApiClient errors', () => {
 });
 
 describe('ApiClient streams', () => {
+  it('turns a connection broken mid-stream into a retriable error', async () => {
+    const url = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('id: 1\nevent: log\ndata: {}\n\n', () => res.socket?.destroy());
+    });
+    const seen: string[] = [];
+    const result = await failure(
+      (async () => {
+        for await (const e of new ApiClient({ baseUrl: url }).runStream('r')) seen.push(e.event);
+      })(),
+    );
+    expect(seen).toEqual(['log']);
+    expect(result.exitCode).toBe(1);
+  });
+
   it('reads SSE frames and sends Last-Event-ID when resuming', async () => {
     let lastEventId: string | undefined;
     const url = await serve((req, res) => {

@@ -305,6 +305,12 @@ export class ApiClient {
       },
     });
     if (response.body === null) return;
-    yield* readSseEvents(response.body);
+    try {
+      yield* readSseEvents(response.body);
+    } catch (error) {
+      // The connection broke mid-stream (server restart, network): retriable, resumable.
+      if (options.signal?.aborted === true) throw error;
+      throw networkError(this.baseUrl, error);
+    }
   }
 }

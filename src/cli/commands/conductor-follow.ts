@@ -8,7 +8,8 @@ import type { RunLogEvent, RunSummary, TaskDetail } from '../../client/api-types
 import { isConductorError } from '../../core/errors.js';
 import { waitForTask } from './conductor-wait.js';
 
-export type StreamChoice = 'both' | 'stdout' | 'stderr';
+/** Which of the run's streams to print; `none` only waits for the run to end. */
+export type StreamChoice = 'both' | 'stdout' | 'stderr' | 'none';
 /** Where streamed text goes: the run's stdout to ours, its stderr to ours, unless redirected. */
 export type LogSink = (stream: 'stdout' | 'stderr', text: string) => void;
 
@@ -41,7 +42,7 @@ export async function followRun(
         if (event.id !== undefined) lastEventId = event.id;
         if (event.event === 'log') {
           const log = JSON.parse(event.data) as RunLogEvent;
-          if (streams !== 'both' && streams !== log.stream) continue;
+          if (streams === 'none' || (streams !== 'both' && streams !== log.stream)) continue;
           sink(log.stream, log.text);
         } else if (event.event === 'status') {
           status = JSON.parse(event.data) as RunSummary;

@@ -7,7 +7,7 @@ import type { ApiClient } from '../../client/api-client.js';
 import type { RunFileName } from '../../client/api-types.js';
 import { NotFoundError, ValidationError } from '../../core/errors.js';
 import { parseRunId } from '../../core/ids.js';
-import { followRun, followTask } from './conductor-follow.js';
+import { followRun, followTask, type StreamChoice } from './conductor-follow.js';
 import { clientFrom, type ClientFlags } from './conductor-options.js';
 import { taskRef, type TaskRefFlags } from './conductor-task-actions.js';
 
@@ -38,7 +38,6 @@ export function parseLogFile(value: string | undefined, follow: boolean): LogFil
 
 export async function taskLogs(args: (string | undefined)[], flags: LogsFlags): Promise<void> {
   const follow = flags.follow === true;
-  // Following without --file shows both streams; --file stdout|stderr narrows it.
   const file = parseLogFile(flags.file, follow);
   const tail = flags.tail === undefined ? undefined : Number(flags.tail);
   if (tail !== undefined && (!Number.isInteger(tail) || tail <= 0)) {
@@ -47,7 +46,10 @@ export async function taskLogs(args: (string | undefined)[], flags: LogsFlags): 
     );
   }
   const client = await clientFrom(flags);
-  const streams = flags.file === undefined ? 'both' : file === 'stderr' ? 'stderr' : 'stdout';
+  // --follow prints both streams live; --file narrows that, and output/prompt are printed
+  // once the run has ended.
+  const streams: StreamChoice =
+    flags.file === undefined ? 'both' : file === 'stdout' || file === 'stderr' ? file : 'none';
   if (flags.run !== undefined) {
     const runId = parseRunId(flags.run);
     if (follow) {
