@@ -99,3 +99,23 @@ describe('buildRows', () => {
     expect(performance.now() - started).toBeLessThan(200);
   });
 });
+
+describe('groupRuns', () => {
+  it('puts runs that have not started after the others', () => {
+    const d = data(
+      [task('t')],
+      [
+        run('20261126-1000000000-1-9', 't', {
+          status: 'queued',
+          start_time: '0001-01-01T00:00:00Z',
+        }),
+        run('20261126-0900000000-1-1', 't', { start_time: '2026-11-26T09:00:00Z' }),
+      ],
+    );
+    expect(
+      groupRuns(d)
+        .byTask.get('p/t')
+        ?.map((r) => r.status),
+    ).toEqual(['completed', 'queued']);
+  });
+});

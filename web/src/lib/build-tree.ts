@@ -73,13 +73,14 @@ export function groupRuns(data: TreeData): GroupedRuns {
     list.push(run);
   }
   for (const list of byTask.values()) {
-    list.sort((a, b) =>
-      (a.start_time ?? '') === (b.start_time ?? '')
-        ? a.run_id.localeCompare(b.run_id)
-        : (a.start_time ?? '') < (b.start_time ?? '')
-          ? -1
-          : 1,
-    );
+    // Not started yet (queued) sorts last.
+    const key = (run: RunSummary) =>
+      run.start_time && !run.start_time.startsWith('0001') ? run.start_time : '~';
+    list.sort((a, b) => {
+      const ka = key(a);
+      const kb = key(b);
+      return ka === kb ? a.run_id.localeCompare(b.run_id) : ka < kb ? -1 : 1;
+    });
   }
   return { byTask };
 }

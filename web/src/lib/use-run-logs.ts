@@ -1,7 +1,7 @@
 // stdout/stderr of a run: the last bytes of each file first, then the run's SSE stream
 // (resumed at those sizes) while it is live.
 import { useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api, errorMessage } from '../api/client';
 import { openStream, type StreamState } from '../api/sse';
 import { useKeyVersion } from '../api/use-key-version';
@@ -24,11 +24,15 @@ export function useRunLogs(runId: string, live: boolean): RunLogs {
   });
   const queryClient = useQueryClient();
   const keyVersion = useKeyVersion();
+  const shownRun = useRef<string | undefined>(undefined);
 
   useEffect(() => {
     const abort = new AbortController();
     let stream: { close: () => void } | undefined;
-    setLogs({ stdout: emptyLog(), stderr: emptyLog(), state: 'loading' });
+    // Same run going from live to finished keeps its lines on screen until the reload lands.
+    if (shownRun.current !== runId)
+      setLogs({ stdout: emptyLog(), stderr: emptyLog(), state: 'loading' });
+    shownRun.current = runId;
     const tail = (name: 'stdout' | 'stderr') =>
       api
         .runFile(runId, name, TAIL_BYTES, abort.signal)
