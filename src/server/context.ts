@@ -10,6 +10,7 @@ import { BusFanout } from './bus-fanout.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
 import { TaskRateLimiter } from './rate-limit.js';
 import { RunIndex } from './run-index.js';
+import { observeRuns } from './run-observer.js';
 import { SseHub } from './sse.js';
 
 export interface ServerOptions {
@@ -68,12 +69,16 @@ export function createContext(options: ServerOptions): ServerContext {
     return c;
   };
   const sseConfig = options.config.api.sse;
+  const metrics = createMetrics({ root: options.root, startedAtMs, counts });
+  const logger = log().child({ component: 'server' });
+  // Subscribed before the first scan, so runs that were active at start are followed too.
+  observeRuns(index, metrics, logger);
   return {
     options,
     root: options.root,
     config: options.config,
     index,
-    metrics: createMetrics({ root: options.root, startedAtMs, counts }),
+    metrics,
     audit: createAuditLog(options.root),
     auth: createAuthenticator([...options.config.api.apiKeys, ...(options.extraApiKeys ?? [])]),
     limiter: new TaskRateLimiter(options.config.rateLimits),
@@ -83,7 +88,7 @@ export function createContext(options: ServerOptions): ServerContext {
     }),
     busFanout: new BusFanout(options.pollMs ?? Math.min(sseConfig.pollMs, 250)),
     startedAtMs,
-    logger: log().child({ component: 'server' }),
+    logger,
     pollMs: options.pollMs ?? Math.min(sseConfig.pollMs, 250),
     tasksByUser: new Map(),
   };

@@ -505,6 +505,10 @@ describe('task lifecycle with a real agent', () => {
     expect(actions).toEqual(['task.create', 'task.stop', 'task.resume', 'task.delete']);
     const metrics = (await t.app.inject('/metrics')).body;
     expect(metrics).toMatch(/conductor_tasks_created_total 1/);
+    expect(metrics).toMatch(/conductor_agent_runs_total\{agent="codex",status="success"\} 1/);
+    expect(metrics).toMatch(/conductor_agent_runs_total\{agent="codex",status="error"\} 1/);
+    expect(metrics).toMatch(/conductor_agent_tokens_total\{agent="codex",kind="input"\} \d+/);
+    expect(metrics).toMatch(/conductor_agent_response_seconds_count\{agent="codex"\} 2/);
   });
 
   it('run stop: 202 then stopped; 409 once ended', async () => {
