@@ -206,6 +206,10 @@ describe('run-agent job', () => {
     expect(bus).toMatch(
       /type: FACT\nproject_id: proj\ntask_id: task-1\nrun_id: \S+\n---\nposted from inside\n/,
     );
+    // A loaded config.yaml tells the agent where the server is.
+    expect(readFileSync(join(onlyRunDir(), 'prompt.md'), 'utf8')).toContain(
+      'JRUN_CONDUCTOR_URL=http://127.0.0.1:8080\n',
+    );
   });
 });
 

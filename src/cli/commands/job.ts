@@ -72,6 +72,20 @@ async function readPrompt(flags: JobFlags): Promise<string> {
   throw new ValidationError('no prompt: use --prompt or --prompt-file');
 }
 
+/** `--conductor-url`, else an enclosing run's, else the server address of a loaded config.yaml. */
+function conductorUrlOf(
+  flags: JobFlags,
+  config: { path?: string; api: { host: string; port: number } },
+): { conductorUrl?: string } {
+  const inherited = process.env.JRUN_CONDUCTOR_URL;
+  if (flags.conductorUrl !== undefined) return { conductorUrl: flags.conductorUrl };
+  if (inherited !== undefined && inherited !== '') return { conductorUrl: inherited };
+  if (config.path === undefined) return {};
+  const host =
+    config.api.host === '0.0.0.0' || config.api.host === '::' ? '127.0.0.1' : config.api.host;
+  return { conductorUrl: `http://${host.includes(':') ? `[${host}]` : host}:${config.api.port}` };
+}
+
 async function runJobCommand(flags: JobFlags): Promise<void> {
   const [{ loadConfig }, { resolveRoot }, { generateTaskId }, errors, runner, agentSelect, tail] =
     await Promise.all([
@@ -134,7 +148,7 @@ async function runJobCommand(flags: JobFlags): Promise<void> {
         flags.stopGrace !== undefined
           ? parseDurationMs(flags.stopGrace, '--stop-grace')
           : config.defaults.stopGraceMs,
-      ...(flags.conductorUrl !== undefined ? { conductorUrl: flags.conductorUrl } : {}),
+      ...conductorUrlOf(flags, config),
       layout: config.storage.layout,
       signal: controller.signal,
       onCreated: ({ runId, runDir }) => {
