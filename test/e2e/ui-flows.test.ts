@@ -3,6 +3,7 @@
  * root: live output, stop, message bus, deep links, accessibility, screenshots.
  */
 import { existsSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -228,6 +229,44 @@ describe('web UI', () => {
         expect(overflow, `${view.name} overflows at 1280 px`).toBe(false);
       }
       await page.close();
+    }
+  }, 120_000);
+
+  it('works behind a reverse proxy under a path prefix', async () => {
+    const target = new URL(server.url);
+    const proxy: Server = createServer((req, res) => {
+      if (!req.url?.startsWith('/conductor/')) {
+        res.writeHead(404).end();
+        return;
+      }
+      const upstream = request(
+        {
+          host: target.hostname,
+          port: target.port,
+          path: req.url.slice('/conductor'.length),
+          method: req.method,
+          headers: req.headers,
+        },
+        (response) => {
+          res.writeHead(response.statusCode ?? 502, response.headers);
+          response.pipe(res);
+        },
+      );
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const { port } = proxy.address() as { port: number };
+    const page = await newPage();
+    try {
+      await page.goto(`http://127.0.0.1:${port}/conductor/projects/${PROJECT}/tasks/summarize`);
+      await page.getByRole('heading', { name: 'Task summarize' }).waitFor();
+      await page.locator('.connection[data-state="live"]').waitFor();
+      await page.getByRole('link', { name: 'New task', exact: true }).click();
+      expect(page.url()).toBe(`http://127.0.0.1:${port}/conductor/new`);
+    } finally {
+      await page.close();
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
     }
   }, 120_000);
 
