@@ -8,51 +8,35 @@
  */
 import { hostname } from 'node:os';
 import type { ResolvedConfig } from '../core/config.js';
-import {
-  ConflictError,
-  isConductorError,
-  NotFoundError,
-  ValidationError,
-  type ExitCode,
-} from '../core/errors.js';
-import { formatPreciseTimestamp, parseProjectId, parseTaskId } from '../core/ids.js';
+import { ConflictError, NotFoundError, ValidationError, type ExitCode } from '../core/errors.js';
+import { parseProjectId, parseTaskId } from '../core/ids.js';
 import { FILES, findRunDir, taskDir as taskDirOf, type StorageLayout } from '../core/layout.js';
 import { isTerminalStatus, tryReadRunInfo } from '../core/run-info.js';
-import { latestRunDir } from '../core/store.js';
 import {
   clearStopRequested,
   ensureTaskPrompt,
   isActiveLoopStatus,
-  isDone,
   isLoopOwnerAlive,
-  newLoopState,
   readCancelled,
   readLoopState,
   readStopRequested,
   readTaskConfig,
   readTaskPrompt,
-  touchDir,
   writeLoopState,
   writeTaskConfig,
   type LoopStatus,
   type TaskLoopState,
 } from '../core/task-files.js';
-import type { AgentConfig } from './agents/index.js';
-import {
-  assertNoDependencyCycle,
-  normalizeDependsOn,
-  waitForDependencies,
-} from './dependencies.js';
-import { finishDone } from './task-done.js';
-import { adoptRun, runJob, type JobResult } from './job.js';
 import { selectAgent } from './agent-select.js';
-import { consumeRunQuota, DEFAULT_REQUESTS_PER_DAY } from './rate-limit.js';
-import { canRetry, nextStep, retryDelayMs, sleepUnlessAborted, type Outcome } from './retry.js';
-import { postRunEvent } from './run-events.js';
+import type { AgentConfig } from './agents/index.js';
+import { assertNoDependencyCycle, normalizeDependsOn } from './dependencies.js';
+import { finishRun } from './finish.js';
+import { adoptRun, type JobResult } from './job.js';
+import { backendOf } from './stop.js';
+import { TaskLoop } from './task-loop-engine.js';
 
-export const DEFAULT_MAX_RESTARTS = 100;
+export { DEFAULT_MAX_RESTARTS, DEFAULT_RESTART_DELAY_MS } from './task-loop-engine.js';
 export const DEFAULT_RESUME_MAX_RESTARTS = 3;
-export const DEFAULT_RESTART_DELAY_MS = 1_000;
 
 export interface TaskOptions {
   root: string;
@@ -108,23 +92,14 @@ export interface TaskResult {
   retries: number;
 }
 
-/** Where the loop ends and why; `loopEnd` turns it into the final state. */
-interface Ending {
-  status: LoopStatus;
-  exitCode: ExitCode;
-  errorSummary?: string;
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function outcomeOfError(error: unknown): Outcome {
-  return isConductorError(error) ? error.exitCode : 2;
-}
-
 /** Validate inputs and settle prompt and dependencies before the loop owns anything. */
-function prepareTask(opts: TaskOptions): { taskDir: string; prompt: string; dependsOn: string[] } {
+export interface PreparedTask {
+  taskDir: string;
+  prompt: string;
+  dependsOn: string[];
+}
+
+function prepareTask(opts: TaskOptions): PreparedTask {
   parseProjectId(opts.projectId);
   parseTaskId(opts.taskId);
   const taskDir = taskDirOf(opts.root, opts.projectId, opts.taskId);
@@ -171,206 +146,7 @@ function prepareTask(opts: TaskOptions): { taskDir: string; prompt: string; depe
 
 /** Run the task loop to its end. Throws only for invalid input found before it starts. */
 export async function runTask(opts: TaskOptions): Promise<TaskResult> {
-  const { taskDir, prompt, dependsOn } = prepareTask(opts);
-  const maxRestarts = opts.maxRestarts ?? DEFAULT_MAX_RESTARTS;
-  const retryPolicy = {
-    maxRetries: opts.maxRetries ?? opts.agent.maxRetries,
-    baseDelayMs: opts.retryBaseDelayMs ?? opts.agent.retryBaseDelayMs,
-  };
-  const restartDelayMs = opts.restartDelayMs ?? DEFAULT_RESTART_DELAY_MS;
-  const state = newLoopState({
-    agent: opts.agent.name,
-    max_restarts: maxRestarts,
-    restart_delay_ms: restartDelayMs,
-    max_retries: retryPolicy.maxRetries,
-    retry_base_delay_ms: retryPolicy.baseDelayMs,
-    ...(dependsOn.length > 0 ? { depends_on: dependsOn } : {}),
-    ...(opts.continueFrom !== undefined
-      ? {
-          attempt: opts.continueFrom.attempt,
-          restarts: opts.continueFrom.restarts,
-          retries: opts.continueFrom.retries,
-        }
-      : {}),
-  });
-  const record = (fields: Partial<TaskLoopState>): void => {
-    Object.assign(state, fields, { updated_at: formatPreciseTimestamp() });
-    if (fields.error_summary === undefined && 'error_summary' in fields) delete state.error_summary;
-    writeLoopState(taskDir, state);
-    opts.onState?.({ ...state });
-  };
-  // Bus messages are notifications: postRunEvent logs a failed append instead of throwing.
-  const post = (type: string, body: string, runId = ''): Promise<void> =>
-    postRunEvent({ taskDir, projectId: opts.projectId, taskId: opts.taskId, runId }, type, body);
-  const runs: JobResult[] = [];
-  const finish = (ending: Ending): TaskResult => {
-    record({
-      status: ending.status,
-      exit_code: ending.exitCode,
-      ...(ending.errorSummary !== undefined ? { error_summary: ending.errorSummary } : {}),
-    });
-    // Task-level writes are done: make the newest run folder first for `ls -t` again.
-    const latest = latestRunDir(taskDir);
-    if (latest !== undefined) touchDir(latest.runDir);
-    return {
-      projectId: opts.projectId,
-      taskId: opts.taskId,
-      taskDir,
-      status: ending.status,
-      exitCode: ending.exitCode,
-      ...(ending.errorSummary !== undefined ? { errorSummary: ending.errorSummary } : {}),
-      runs,
-      restarts: state.restarts,
-      retries: state.retries,
-    };
-  };
-  const stopped = (why: string): TaskResult =>
-    finish({ status: 'stopped', exitCode: 1, errorSummary: why });
-
-  record({ status: 'queued' });
-  if (!isDone(taskDir) && dependsOn.length > 0) {
-    record({ status: 'blocked' });
-    try {
-      const waited = await waitForDependencies({
-        root: opts.root,
-        projectId: opts.projectId,
-        dependsOn,
-        ...(opts.dependencyPollMs !== undefined ? { pollMs: opts.dependencyPollMs } : {}),
-        ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
-        isSelfDone: () => isDone(taskDir),
-        onPending: (pending) => {
-          void post(
-            'PROGRESS',
-            `waiting for dependencies: ${pending.map((p) => `${p.id} (${p.reason})`).join(', ')}`,
-          );
-        },
-      });
-      if (waited === 'aborted') return stopped('stopped while waiting for dependencies');
-      if (waited === 'satisfied') await post('FACT', 'dependencies satisfied; starting task');
-    } catch (error) {
-      const summary = errorMessage(error);
-      await post('ERROR', `task failed: ${summary}`);
-      return finish({ status: 'failed', exitCode: outcomeOfError(error), errorSummary: summary });
-    }
-  }
-
-  let previousRunId =
-    opts.continueFrom?.previousRunId ?? (opts.resume ? latestRunDir(taskDir)?.runId : undefined);
-  for (;;) {
-    if (isDone(taskDir)) break;
-    if (opts.signal?.aborted) return stopped('stopped');
-    if (readStopRequested(taskDir) !== undefined) {
-      await post('INFO', 'task stopped: STOP-REQUESTED present');
-      return stopped('stop requested');
-    }
-    const cancelled = readCancelled(taskDir);
-    if (cancelled !== undefined) {
-      await post('INFO', `task cancelled: ${cancelled.reason}`);
-      return finish({
-        status: 'stopped',
-        exitCode: 2,
-        errorSummary: `cancelled: ${cancelled.reason}`,
-      });
-    }
-    try {
-      consumeRunQuota({
-        root: opts.root,
-        agent: opts.agent.name,
-        requestsPerDay: opts.requestsPerDay ?? DEFAULT_REQUESTS_PER_DAY,
-      });
-    } catch (error) {
-      const summary = errorMessage(error);
-      await post('ERROR', `task failed: ${summary}`);
-      return finish({ status: 'failed', exitCode: outcomeOfError(error), errorSummary: summary });
-    }
-
-    const attempt = state.attempt;
-    await post('INFO', `starting root agent (restart #${attempt})`);
-    record({ status: 'running', attempt: attempt + 1 });
-    let result: JobResult | undefined;
-    let failure: { outcome: Outcome; summary: string } | undefined;
-    try {
-      result = await runJob({
-        root: opts.root,
-        projectId: opts.projectId,
-        taskId: opts.taskId,
-        agent: opts.agent,
-        prompt,
-        attempt: opts.resume === true ? attempt + 1 : attempt,
-        ...(previousRunId !== undefined ? { previousRunId } : {}),
-        ...(opts.parentRunId !== undefined ? { parentRunId: opts.parentRunId } : {}),
-        ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
-        ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
-        ...(opts.idleTimeoutMs !== undefined ? { idleTimeoutMs: opts.idleTimeoutMs } : {}),
-        ...(opts.stopGraceMs !== undefined ? { stopGraceMs: opts.stopGraceMs } : {}),
-        ...(opts.maxConcurrent !== undefined ? { maxConcurrent: opts.maxConcurrent } : {}),
-        ...(opts.conductorUrl !== undefined ? { conductorUrl: opts.conductorUrl } : {}),
-        ...(opts.layout !== undefined ? { layout: opts.layout } : {}),
-        ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
-        onCreated: (run) => record({ current_run_id: run.runId }),
-        onStarted: (run) => opts.onRunStarted?.({ ...run, attempt }),
-      });
-      runs.push(result);
-      previousRunId = result.runId;
-      if (result.outcome !== 0) {
-        failure = {
-          outcome: result.outcome,
-          summary: result.errorSummary ?? `exit ${result.exitCode}`,
-        };
-      }
-    } catch (error) {
-      // The run could not start (missing executable, bad cwd, ...): no run to retry into.
-      failure = { outcome: outcomeOfError(error), summary: errorMessage(error) };
-    }
-    if (failure !== undefined) {
-      await post(
-        'WARNING',
-        `root agent failed on restart #${attempt}: ${failure.summary}`,
-        result?.runId,
-      );
-    }
-    if (opts.signal?.aborted) return stopped('stopped');
-    // `run-agent stop` on the task: the run just ended stopped; do not retry it first.
-    if (!isDone(taskDir) && readStopRequested(taskDir) !== undefined) {
-      await post('INFO', 'task stopped: STOP-REQUESTED present');
-      return stopped('stop requested');
-    }
-
-    const step = nextStep(failure?.outcome ?? 0, isDone(taskDir));
-    if (step === 'done') break;
-    if (step === 'restart') {
-      if (state.restarts >= maxRestarts) {
-        const summary = `max restarts (${maxRestarts}) exceeded`;
-        await post('ERROR', `task failed: ${summary}`);
-        return finish({ status: 'failed', exitCode: 1, errorSummary: summary });
-      }
-      record({ restarts: state.restarts + 1, retries: 0 });
-      if (!(await sleepUnlessAborted(restartDelayMs, opts.signal))) return stopped('stopped');
-      continue;
-    }
-    const summary = failure?.summary ?? 'failed';
-    if (step === 'retry') {
-      if (!canRetry(retryPolicy, state.retries)) {
-        const why = `retries exhausted (${retryPolicy.maxRetries}): ${summary}`;
-        await post('ERROR', `task failed: ${why}`);
-        return finish({ status: 'failed', exitCode: 1, errorSummary: why });
-      }
-      const retry = state.retries + 1;
-      const delayMs = retryDelayMs(retryPolicy, retry);
-      record({ retries: retry });
-      await post(
-        'INFO',
-        `retrying in ${delayMs / 1000}s (retry ${retry}/${retryPolicy.maxRetries})`,
-      );
-      if (!(await sleepUnlessAborted(delayMs, opts.signal))) return stopped('stopped');
-      continue;
-    }
-    await post('ERROR', `task failed: ${summary}`);
-    return finish({ status: 'failed', exitCode: step === 'config' ? 3 : 2, errorSummary: summary });
-  }
-
-  await finishDone(opts, post);
-  return finish({ status: 'done', exitCode: 0 });
+  return new TaskLoop(opts, prepareTask(opts)).run();
 }
 
 export interface AdoptTaskOptions extends Omit<
@@ -408,9 +184,13 @@ export async function adoptTaskLoop(opts: AdoptTaskOptions): Promise<TaskResult>
     if (runDir !== undefined) {
       previousRunId = state.current_run_id;
       const info = tryReadRunInfo(runDir);
-      // A run that never started (queued) belongs to nobody now: record it as crashed.
-      if (info !== undefined && !isTerminalStatus(info.status) && info.pgid > 1) {
-        await adoptRun(runDir, opts.signal !== undefined ? { signal: opts.signal } : {});
+      if (info !== undefined && !isTerminalStatus(info.status)) {
+        if (info.pgid > 1) {
+          await adoptRun(runDir, opts.signal !== undefined ? { signal: opts.signal } : {});
+        } else {
+          // Still queued when its owner died: nobody can start it now; record it as crashed.
+          await finishRun(runDir, { kind: 'vanished' }, backendOf(info.agent));
+        }
       }
     }
   }
