@@ -8,6 +8,7 @@ import {
   constants,
   fchmodSync,
   fstatSync,
+  ftruncateSync,
   fsyncSync,
   lstatSync,
   openSync,
@@ -169,6 +170,19 @@ function encode(
   return { messages, data: Buffer.from(formatRecords(messages, size)) };
 }
 
+/**
+ * A write that failed part-way (ENOSPC, EIO) would leave half a record that the next
+ * append turns into a corrupt message. Still holding the lock, cut the file back to
+ * where this append started.
+ */
+function rollBack(fd: number, size: number): void {
+  try {
+    ftruncateSync(fd, size);
+  } catch {
+    // the file stays as it is; readers already ignore an incomplete last record
+  }
+}
+
 function closeQuietly(fd: number): void {
   try {
     closeSync(fd);
@@ -224,8 +238,13 @@ export class BusWriter {
           continue;
         }
         const { messages, data } = encode(drafts, step.size);
-        let offset = 0;
-        while (offset < data.length) offset += writeSync(fd, data, offset);
+        try {
+          let offset = 0;
+          while (offset < data.length) offset += writeSync(fd, data, offset);
+        } catch (error) {
+          rollBack(fd, step.size);
+          throw error;
+        }
         if (this.options.fsync) fsyncSync(fd);
         return messages;
       } catch (error) {
@@ -259,8 +278,13 @@ export class BusWriter {
           continue;
         }
         const { messages, data } = encode(drafts, step.size);
-        let offset = 0;
-        while (offset < data.length) offset += await writeAsync(fd, data, offset);
+        try {
+          let offset = 0;
+          while (offset < data.length) offset += await writeAsync(fd, data, offset);
+        } catch (error) {
+          rollBack(fd, step.size);
+          throw error;
+        }
         if (this.options.fsync) fsyncSync(fd);
         return messages;
       } catch (error) {
