@@ -126,7 +126,7 @@ describe('ApiClient errors', () => {
       2,
       'unknown agent "x" (known: codex)',
     ],
-    [404, 'NOT_FOUND', 'task p/t not found', 2, 'task p/t not found'],
+    [404, 'NOT_FOUND', 'task not found', 2, 'task p/t not found'],
     [409, 'CONFLICT', 'task p/t is running', 2, 'task p/t is running'],
     [
       401,

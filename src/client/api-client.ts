@@ -3,7 +3,7 @@
  * usable from a browser: plain fetch, no Node imports. Every failure is one of our typed
  * errors (see api-errors.ts), so callers only format and exit.
  */
-import { RetriableError, ValidationError } from '../core/errors.js';
+import { NotFoundError, RetriableError, ValidationError } from '../core/errors.js';
 import { errorFromResponse, networkError } from './api-errors.js';
 import type {
   AgentInfo,
@@ -148,19 +148,27 @@ export class ApiClient {
   }
 
   task(projectId: string, taskId: string): Promise<TaskDetail> {
-    return this.json('GET', this.taskPath(projectId, taskId));
+    return this.json('GET', this.taskPath(projectId, taskId), {
+      subject: `task ${projectId}/${taskId}`,
+    });
   }
 
   stopTask(projectId: string, taskId: string): Promise<{ stopped_runs: number }> {
-    return this.json('POST', `${this.taskPath(projectId, taskId)}/stop`);
+    return this.json('POST', `${this.taskPath(projectId, taskId)}/stop`, {
+      subject: `task ${projectId}/${taskId}`,
+    });
   }
 
   resumeTask(projectId: string, taskId: string): Promise<TaskSummary> {
-    return this.json('POST', `${this.taskPath(projectId, taskId)}/resume`);
+    return this.json('POST', `${this.taskPath(projectId, taskId)}/resume`, {
+      subject: `task ${projectId}/${taskId}`,
+    });
   }
 
   async deleteTask(projectId: string, taskId: string): Promise<void> {
-    await this.request('DELETE', this.taskPath(projectId, taskId));
+    await this.request('DELETE', this.taskPath(projectId, taskId), {
+      subject: `task ${projectId}/${taskId}`,
+    });
   }
 
   // ---- runs --------------------------------------------------------------------------
@@ -170,11 +178,11 @@ export class ApiClient {
   }
 
   run(runId: string): Promise<RunDetail> {
-    return this.json('GET', `/api/v1/runs/${seg(runId)}`);
+    return this.json('GET', `/api/v1/runs/${seg(runId)}`, { subject: `run ${runId}` });
   }
 
   stopRun(runId: string): Promise<{ status: string }> {
-    return this.json('POST', `/api/v1/runs/${seg(runId)}/stop`);
+    return this.json('POST', `/api/v1/runs/${seg(runId)}/stop`, { subject: `run ${runId}` });
   }
 
   /** A run file's text; `tail` = last N bytes, `offset` = from that byte on. */
@@ -245,6 +253,8 @@ export class ApiClient {
       signal?: AbortSignal;
       stream?: boolean;
       headers?: Record<string, string>;
+      /** Names what a 404 is about (`task p/t`) when the server's message is generic. */
+      subject?: string;
     } = {},
   ): Promise<Response> {
     const init: RequestInit = {
@@ -267,7 +277,15 @@ export class ApiClient {
     }
     if (!response.ok) {
       const text = await response.text().catch(() => '');
-      throw errorFromResponse(response.status, text, response.headers, `${method} ${path}`);
+      const error = errorFromResponse(response.status, text, response.headers, `${method} ${path}`);
+      if (
+        response.status === 404 &&
+        options.subject !== undefined &&
+        /^(?:project|task|run) not found$/i.test(error.message)
+      ) {
+        throw new NotFoundError(`${options.subject} not found`, { details: error.details });
+      }
+      throw error;
     }
     return response;
   }
@@ -275,7 +293,7 @@ export class ApiClient {
   private async json<T>(
     method: string,
     path: string,
-    options: { query?: Query; body?: unknown } = {},
+    options: { query?: Query; body?: unknown; subject?: string } = {},
   ): Promise<T> {
     const response = await this.request(method, path, options);
     const text = await response.text();
