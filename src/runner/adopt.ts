@@ -4,28 +4,29 @@
  * adopting is only: wait for the end, enforce what is left of the total timeout, record.
  */
 import { ConflictError } from '../core/errors.js';
-import { isTerminalStatus, readRunInfo } from '../core/run-info.js';
+import { isTerminalStatus, readRunInfo, runInfoPath } from '../core/run-info.js';
 import { waitForExit } from './exit-watch.js';
 import { finishRun, resultOfInfo } from './finish.js';
 import type { JobResult } from './job-result.js';
-import { slotsFreed } from './slots.js';
+import { isWaiting, slotsFreed } from './slots.js';
 import { backendOf, stopRun } from './stop.js';
 import { runDirContext } from '../core/layout.js';
+import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export interface AdoptOptions {
   stopGraceMs?: number;
   /** Stop the run when this aborts. */
   signal?: AbortSignal;
+  /** A never-started run younger than this is left to its supervisor (default 5 s). */
+  unstartedGraceMs?: number;
 }
 
 export async function adoptRun(runDir: string, options: AdoptOptions = {}): Promise<JobResult> {
   const info = readRunInfo(runDir);
   if (isTerminalStatus(info.status)) return resultOfInfo(runDir, info);
   if (info.pgid <= 1) {
-    throw new ConflictError(
-      `run ${info.run_id} has not started (status ${info.status}); only its owner can start it`,
-    );
+    return adoptUnstarted(runDir, info.run_id, info.status, options.unstartedGraceMs);
   }
   const graceMs = options.stopGraceMs ?? 30_000;
   let stopping: Promise<void> | undefined;
@@ -51,6 +52,32 @@ export async function adoptRun(runDir: string, options: AdoptOptions = {}): Prom
     if (timer !== undefined) clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/** Runs younger than this may still be between their first write and their queue ticket. */
+const UNSTARTED_GRACE_MS = 5_000;
+
+/**
+ * A run that never started: while its supervisor waits for a slot (live queue ticket) it is
+ * not ours to take; if that supervisor is gone, record the run as failed so it is not left
+ * `queued` forever.
+ */
+async function adoptUnstarted(
+  runDir: string,
+  runId: string,
+  status: string,
+  graceMs = UNSTARTED_GRACE_MS,
+): Promise<JobResult> {
+  const recent = Date.now() - statSync(runInfoPath(runDir)).mtimeMs < graceMs;
+  if (recent || isWaiting(rootOf(runDir), runDir)) {
+    throw new ConflictError(`run ${runId} is ${status} and its supervisor is waiting for a slot`);
+  }
+  const { result } = await finishRun(
+    runDir,
+    { kind: 'not-started', error: 'supervisor exited while the run was queued' },
+    backendOf(readRunInfo(runDir).agent),
+  );
+  return result;
 }
 
 /** `<root>/<project>/<task>/...` -> root. */

@@ -212,6 +212,7 @@ async function waitForSlot(
     if (opts.signal?.aborted) return 'stopped';
     return await acquireSlot(opts.root, opts.maxConcurrent ?? DEFAULT_MAX_CONCURRENT, {
       signal: controller.signal,
+      label: runDir,
       onQueued: () => {
         markerTimer = setInterval(() => {
           if (readStopMarker(runDir) !== undefined) controller.abort();

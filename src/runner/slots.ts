@@ -8,7 +8,16 @@
  * of it than there are free slots. Tickets of dead waiters fail no lock and are removed.
  * Within one process, waiters share one pool that wakes up at once when a local run ends.
  */
-import { closeSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { fsError } from '../core/errors.js';
 import { tryLock } from '../core/flock.js';
@@ -30,6 +39,8 @@ export interface AcquireOptions {
   signal?: AbortSignal | undefined;
   /** Called once when the caller has to wait (no free slot or older waiters). */
   onQueued?: () => void;
+  /** Written into the queue ticket (the run folder), so others can tell who waits. */
+  label?: string;
 }
 
 export function slotsDir(root: string): string {
@@ -100,7 +111,7 @@ interface Ticket {
   fd: number;
 }
 
-function createTicket(root: string): Ticket {
+function createTicket(root: string, label: string): Ticket {
   const now = preciseNow();
   const ns = BigInt(Math.floor(now.date.getTime() / 1000)) * 1_000_000_000n + BigInt(now.nanos);
   ticketSeq += 1;
@@ -111,6 +122,7 @@ function createTicket(root: string): Ticket {
   try {
     const fd = openSync(temp, 'w', 0o644);
     tryLock(fd);
+    if (label !== '') writeSync(fd, label);
     // Visible under its final name only once locked, so no one mistakes it for a dead ticket.
     renameSync(temp, path);
     return { name, path, fd };
@@ -151,7 +163,7 @@ class SlotPool {
       const lease = this.takeFree(1)[0];
       if (lease !== undefined) return Promise.resolve(lease);
     }
-    const ticket = createTicket(this.root);
+    const ticket = createTicket(this.root, options.label ?? '');
     options.onQueued?.();
     return new Promise<SlotLease>((resolve, reject) => {
       const waiter: Waiter = { ticket, resolve, reject };
@@ -266,6 +278,26 @@ export async function acquireSlot(
 ): Promise<SlotLease | undefined> {
   if (max <= 0) return undefined;
   return poolFor(root, max).acquire(options);
+}
+
+/** True while a live waiter's ticket carries `label` (a queued run's supervisor is alive). */
+export function isWaiting(root: string, label: string): boolean {
+  const dir = queueDir(root);
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith('.ticket'));
+  } catch {
+    return false;
+  }
+  return names.some((name) => {
+    const path = join(dir, name);
+    try {
+      if (readFileSync(path, 'utf8') !== label) return false;
+    } catch {
+      return false;
+    }
+    return ticketAlive(path);
+  });
 }
 
 /** A local run ended: let this process's waiters on `root` take its slot now, not at the next poll. */

@@ -161,4 +161,71 @@ describe('adoptRun', () => {
       /^\d{4}-\d\d-\d\dT/,
     );
   });
+
+  it('a queued run whose supervisor died is recorded failed; a live waiter is left alone', async () => {
+    let holderRun: { runDir: string; pid: number } | undefined;
+    const holder = runJob({
+      root,
+      projectId: 'proj',
+      taskId: 'holder',
+      prompt: 'hold',
+      agent: shAgent('sleep 1000'),
+      maxConcurrent: 1,
+      stopGraceMs: 1_000,
+      onStarted: (run) => (holderRun = run),
+    });
+    await waitFor(() => holderRun !== undefined, 10_000, 'holder started');
+    const config = join(root, 'config.yaml');
+    writeFileSync(
+      config,
+      JSON.stringify({ agents: { quick: { type: 'command', command: ['/bin/true'] } } }),
+    );
+    const [node, ...args] = RUN_AGENT_FROM_SOURCE;
+    const waiter = spawn(
+      node!,
+      [
+        ...args,
+        'job',
+        '--root',
+        root,
+        '--config',
+        config,
+        '--project',
+        'proj',
+        '--task',
+        'waiter',
+        '--agent',
+        'quick',
+        '--prompt',
+        'x',
+        '--max-concurrent',
+        '1',
+      ],
+      { stdio: 'ignore' },
+    );
+    children.push(waiter);
+    const taskDir = join(root, 'proj', 'waiter');
+    let runDir = '';
+    await waitFor(
+      () => {
+        if (!existsSync(taskDir)) return false;
+        const name = readdirSync(taskDir).find((n) => /^\d{8}-/.test(n));
+        runDir = name ? join(taskDir, name) : '';
+        return (
+          runDir !== '' &&
+          readdirSync(join(root, '.conductor', 'queue')).some((n) => n.endsWith('.ticket'))
+        );
+      },
+      20_000,
+      'waiter queued',
+    );
+    await expect(adoptRun(runDir, { unstartedGraceMs: 0 })).rejects.toThrow('waiting for a slot');
+    await killSupervisor(waiter);
+    const result = await adoptRun(runDir, { unstartedGraceMs: 0 });
+    expect(result).toMatchObject({ status: 'failed', exitCode: -1, outcome: 1 });
+    expect(readRunInfo(runDir).error_summary).toBe('supervisor exited while the run was queued');
+    const { stopRun } = await import('../../src/runner/stop.js');
+    await stopRun(holderRun!.runDir, { graceMs: 1_000 });
+    expect((await holder).status).toBe('stopped');
+  });
 });
