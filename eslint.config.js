@@ -65,6 +65,24 @@ export default tseslint.config(
     },
   },
   {
+    files: ['src/ops/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            '../runner/*',
+            '../server/*',
+            '../cli/*',
+            '../../runner/*',
+            '../../server/*',
+            '../../cli/*',
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/runner/**'],
     rules: {
       'no-restricted-imports': [

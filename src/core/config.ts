@@ -82,6 +82,10 @@ export interface ResolvedConfig {
     layout: 'seed' | 'reference';
     extraRoots: string[];
     minFreeBytes: number;
+    /** Cap per agent-stdout/stderr file; 0 = unlimited. */
+    maxLogBytes: number;
+    /** Audit log rotates past this size (5 copies kept). */
+    auditMaxBytes: number;
   };
   webhook?: { url: string; events: string[]; secret?: string; timeoutMs: number };
   /** Non-fatal findings (inline tokens, loose token file modes) for the caller to log. */
@@ -101,6 +105,8 @@ export const DEFAULTS = {
   port: 8080,
   bodyLimitBytes: 1_048_576,
   minFreeBytes: 512 * 1024 * 1024,
+  maxLogBytes: 100 * 1024 * 1024,
+  auditMaxBytes: 50 * 1024 * 1024,
 } as const;
 
 // ---- schema -------------------------------------------------------------------------------
@@ -247,6 +253,8 @@ const configSchema = z.strictObject({
       extra_roots: z.array(z.string()).optional(),
       layout: z.enum(['seed', 'reference']).optional(),
       min_free: sizeBytes.optional(),
+      max_log_bytes: sizeBytes.optional(),
+      audit_max_bytes: sizeBytes.optional(),
     })
     .optional(),
   webhook: z
@@ -447,6 +455,14 @@ function resolveConfig(
       extraRoots: (storageRaw.extra_roots ?? []).map((p) => resolveFrom(baseDir, p, env)),
       minFreeBytes:
         storageRaw.min_free !== undefined ? toBytes(storageRaw.min_free) : DEFAULTS.minFreeBytes,
+      maxLogBytes:
+        storageRaw.max_log_bytes !== undefined
+          ? toBytes(storageRaw.max_log_bytes)
+          : DEFAULTS.maxLogBytes,
+      auditMaxBytes:
+        storageRaw.audit_max_bytes !== undefined
+          ? toBytes(storageRaw.audit_max_bytes)
+          : DEFAULTS.auditMaxBytes,
     },
     warnings,
   };
