@@ -82,6 +82,11 @@ export function registerTaskCommand(program: Command): void {
       collectList,
     )
     .option('--dependency-poll-interval <duration>', 'dependency check interval (default 2s)')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 done, 1 retriable failure (retries exhausted, max restarts, stopped),\n' +
+        '2 permanent failure, 3 configuration error.',
+    )
     .action(async (flags: TaskFlags) => {
       await runLoopFromFlags(flags, 'task');
     });
