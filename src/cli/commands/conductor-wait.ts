@@ -107,7 +107,14 @@ export class Progress {
 
   constructor(enabled = process.stderr.isTTY) {
     this.enabled = enabled;
+    // Ctrl-C must not leave a half-drawn line behind: clear it, then die of SIGINT as usual.
+    if (enabled) process.once('SIGINT', this.onInterrupt);
   }
+
+  private readonly onInterrupt = (): void => {
+    this.clear();
+    process.kill(process.pid, 'SIGINT');
+  };
 
   update(task: TaskDetail): void {
     if (!this.enabled) return;
@@ -127,5 +134,6 @@ export class Progress {
   clear(): void {
     if (this.shown) process.stderr.write('\r\x1b[K');
     this.shown = false;
+    process.removeListener('SIGINT', this.onInterrupt);
   }
 }
