@@ -18,6 +18,7 @@ import { registerEventRoutes } from './routes/events.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerMessageRoutes } from './routes/messages.js';
 import { registerReferenceRoutes } from './routes/reference.js';
+import { registerReferenceExtraRoutes } from './routes/reference-extra.js';
 import { registerRunFileRoutes } from './routes/run-files.js';
 import { registerRunStreamRoutes } from './routes/run-stream.js';
 import { registerRunRoutes } from './routes/runs.js';
@@ -161,6 +162,7 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
   registerEventRoutes(app, ctx);
   registerStatsRoutes(app, ctx);
   registerReferenceRoutes(app, ctx);
+  registerReferenceExtraRoutes(app, ctx);
   await registerStatic(app, ctx);
   return app;
 }

@@ -284,6 +284,71 @@ describe('read routes on the fixture root', () => {
   });
 });
 
+describe('reference extras: project create, task run stream, run delete', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await makeApp(fixtureRoot(), { disableTaskStart: true });
+  });
+  afterAll(() => t.close());
+
+  it('POST /api/projects records the home folder; 409 when it exists', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/projects',
+      payload: { project_id: 'newp', project_root: '/src/newp' },
+    });
+    expect(res.statusCode).toBe(201);
+    expect((await t.app.inject('/api/projects/newp')).json()).toMatchObject({
+      id: 'newp',
+      project_root: '/src/newp',
+      task_count: 0,
+    });
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: '/api/projects',
+          payload: { project_id: 'newp' },
+        })
+      ).statusCode,
+    ).toBe(409);
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: '/api/projects',
+          payload: { project_id: '../x' },
+        })
+      ).statusCode,
+    ).toBe(400);
+  });
+
+  it('a task run stream starts with the status of every run', async () => {
+    const base = await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const { openSse } = await import('./server-harness.js');
+    const stream = openSse(`${base}/api/projects/demo/tasks/${TASK}/runs/stream`);
+    await waitFor('statuses', () => stream.events.filter((e) => e.event === 'status').length === 7);
+    expect(JSON.parse(stream.events[0]!.data)).toMatchObject({
+      project_id: 'demo',
+      task_id: TASK,
+      run_id: expect.any(String),
+    });
+    stream.close();
+  });
+
+  it('DELETE a finished run: 403 from the web UI, 204, then 404', async () => {
+    const url = `/api/projects/demo/tasks/${TASK}/runs/20261126-1457460000-2440-1`;
+    expect(
+      (await t.app.inject({ method: 'DELETE', url, headers: { 'x-conductor-client': 'web-ui' } }))
+        .statusCode,
+    ).toBe(403);
+    expect((await t.app.inject({ method: 'DELETE', url })).statusCode).toBe(204);
+    expect((await t.app.inject({ method: 'DELETE', url })).statusCode).toBe(404);
+    expect((await t.app.inject('/api/v1/runs/20261126-1457460000-2440-1')).statusCode).toBe(404);
+    expect((await t.app.inject('/api/v1/runs')).json<RunList>().total).toBe(6);
+  });
+});
+
 describe('auth, CORS, body limit, rate limits', () => {
   let t: TestApp;
   afterEach(() => t.close());
