@@ -8,7 +8,7 @@
  *     open fds and child processes before/after, total time.
  * Options: --runs N (CLI samples, default 15), --many N (default 500).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { build, type BuildOptions } from 'esbuild';
 import {
   closeSync,
@@ -131,6 +131,7 @@ function cliOverhead(): void {
 async function queueToSpawn(): Promise<void> {
   const root = join(work, 'lib-root');
   const samples: number[] = [];
+  const bare: number[] = [];
   for (let i = 0; i < 40; i += 1) {
     const called = performance.now();
     let spawnedAt = 0;
@@ -143,10 +144,25 @@ async function queueToSpawn(): Promise<void> {
       onStarted: () => (spawnedAt = performance.now()),
     });
     if (i >= 5) samples.push(spawnedAt - called);
+    // Floor, alternating: the same detached spawn of /bin/sh with file descriptors, nothing else.
+    const promptFd = openSync(join(work, 'prompt.md'), 'r');
+    const outFd = openSync(join(work, 'bare-out.txt'), 'a');
+    const before = performance.now();
+    const child = spawn('/bin/sh', ['-c', 'cat >/dev/null'], {
+      detached: true,
+      stdio: [promptFd, outFd, outFd],
+    });
+    if (i >= 5) bare.push(performance.now() - before);
+    child.unref();
+    closeSync(promptFd);
+    closeSync(outFd);
   }
   console.log('\n## in-process runJob');
   console.log(
     `call -> agent spawned (free slot): median ${median(samples).toFixed(2)} ms, p95 ${percentile(samples, 95).toFixed(2)} ms (target <= 5 ms)`,
+  );
+  console.log(
+    `floor: bare child_process.spawn of /bin/sh from this process: median ${median(bare).toFixed(2)} ms`,
   );
 
   // Limit 1: each run waits for the previous one. Hand-over = the previous wrapper wrote its

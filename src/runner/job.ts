@@ -4,7 +4,7 @@
  * and record the end. The agent never depends on this process: if we die, adoptRun (or a
  * stopper) finishes the run from disk.
  */
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ConfigError, errnoCode, fsError, ValidationError } from '../core/errors.js';
@@ -249,7 +249,12 @@ export async function runJob(opts: JobOptions): Promise<JobResult> {
     opts.prompt,
     (opts.attempt ?? 0) > 0,
   );
-  writeFileAtomicSync(join(runDir, FILES.prompt), promptText, { fsync: false });
+  // A plain exclusive write: the folder is brand new and nothing reads prompt.md before spawn.
+  try {
+    writeFileSync(join(runDir, FILES.prompt), promptText, { mode: 0o644, flag: 'wx' });
+  } catch (error) {
+    throw fsError('write', join(runDir, FILES.prompt), error);
+  }
   // No fsync for this transient state: it keeps queue-to-spawn short; the final record is synced.
   writeFileAtomicSync(runInfoPath(runDir), formatRunInfo(initialInfo(opts, p, timeoutMs)), {
     fsync: false,
