@@ -1,6 +1,6 @@
 // Shell: header, sidebar tree with filters, routed main view.
 import { useQueryClient } from '@tanstack/react-query';
-import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import { Suspense, lazy, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { NavLink, Route, Routes } from 'react-router';
 import { AuthDialog } from './components/auth-dialog';
 import { ConnectionIndicator } from './components/connection-indicator';
@@ -12,9 +12,11 @@ import { treeStore } from './lib/tree-store';
 import { NewTaskView } from './views/new-task-view';
 import { NotFoundView } from './views/not-found-view';
 import { ProjectView } from './views/project-view';
-import { RunView } from './views/run-view';
-import { StatsView } from './views/stats-view';
 import { TaskView } from './views/task-view';
+
+// Charts (uPlot) and Markdown rendering load on first use, so the tree paints sooner.
+const RunView = lazy(() => import('./views/run-view').then((m) => ({ default: m.RunView })));
+const StatsView = lazy(() => import('./views/stats-view').then((m) => ({ default: m.StatsView })));
 
 const STATUSES = [
   'running',
@@ -63,15 +65,23 @@ export function App() {
       <div className="layout">
         <Sidebar />
         <main id="main" tabIndex={-1} className="main">
-          <Routes>
-            <Route path="/" element={<StatsView />} />
-            <Route path="/stats" element={<StatsView />} />
-            <Route path="/new" element={<NewTaskView />} />
-            <Route path="/projects/:projectId" element={<ProjectView />} />
-            <Route path="/projects/:projectId/tasks/:taskId" element={<TaskView />} />
-            <Route path="/projects/:projectId/tasks/:taskId/runs/:runId" element={<RunView />} />
-            <Route path="*" element={<NotFoundView />} />
-          </Routes>
+          <Suspense
+            fallback={
+              <p className="state-line view" role="status">
+                Loading…
+              </p>
+            }
+          >
+            <Routes>
+              <Route path="/" element={<StatsView />} />
+              <Route path="/stats" element={<StatsView />} />
+              <Route path="/new" element={<NewTaskView />} />
+              <Route path="/projects/:projectId" element={<ProjectView />} />
+              <Route path="/projects/:projectId/tasks/:taskId" element={<TaskView />} />
+              <Route path="/projects/:projectId/tasks/:taskId/runs/:runId" element={<RunView />} />
+              <Route path="*" element={<NotFoundView />} />
+            </Routes>
+          </Suspense>
         </main>
       </div>
       <AuthDialog />

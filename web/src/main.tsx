@@ -5,7 +5,6 @@ import { BrowserRouter } from 'react-router';
 import { ApiError } from './api/client';
 import { appBasePath } from './api/base';
 import { App } from './app';
-import 'uplot/dist/uPlot.min.css';
 import './styles.css';
 
 const queryClient = new QueryClient({

@@ -1,6 +1,7 @@
 // uPlot wrapper: sized to its container, redrawn with the theme's colours.
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
 
 export interface ChartSeries {
   label: string;
