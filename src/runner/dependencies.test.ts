@@ -1,7 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseRunInfo, writeRunInfo } from '../core/run-info.js';
 import {
   markDone,
   newLoopState,
@@ -57,6 +59,27 @@ describe('dependencyState', () => {
     writeLoopState(task('a'), { ...loop, status: 'done', exit_code: 0 });
     expect(dependencyState(root, project, 'a')).toEqual({ kind: 'done' });
     expect(blockedBy(root, project, ['a', 'b'])).toEqual(['b']);
+  });
+
+  it('waits while a run of a DONE dependency is still running', async () => {
+    const group = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+    try {
+      const runDir = join(task('a'), '20260101-0000000000-1-1');
+      mkdirSync(runDir, { recursive: true });
+      writeRunInfo(runDir, {
+        ...parseRunInfo('', runDir),
+        version: 1,
+        status: 'running',
+        pid: group.pid!,
+        pgid: group.pid!,
+      });
+      markDone(task('a'));
+      expect(dependencyState(root, project, 'a')).toEqual({ kind: 'pending', reason: 'finishing' });
+    } finally {
+      group.kill('SIGKILL');
+      await new Promise((resolve) => group.once('exit', resolve));
+    }
+    expect(dependencyState(root, project, 'a')).toEqual({ kind: 'done' });
   });
 
   it('treats a DONE left by a dead loop owner as done', () => {

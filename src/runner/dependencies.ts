@@ -7,6 +7,8 @@
 import { PermanentError, ValidationError } from '../core/errors.js';
 import { assertSafeId } from '../core/ids.js';
 import { taskDir } from '../core/layout.js';
+import { tryReadRunInfo } from '../core/run-info.js';
+import { listRunDirs } from '../core/store.js';
 import {
   isActiveLoopStatus,
   isDone,
@@ -16,6 +18,7 @@ import {
   readTaskConfig,
 } from '../core/task-files.js';
 import { sleepUnlessAborted } from './retry.js';
+import { isGroupAlive } from './terminate.js';
 
 export const DEFAULT_DEPENDENCY_POLL_MS = 2_000;
 
@@ -79,8 +82,11 @@ export function dependencyState(root: string, projectId: string, depId: string):
   const loopActive =
     loop !== undefined && isActiveLoopStatus(loop.status) && isLoopOwnerAlive(loop);
   if (isDone(dir)) {
-    // DONE appears before the loop has waited for children and propagated its FACT.
-    return loopActive ? { kind: 'pending', reason: 'finishing' } : { kind: 'done' };
+    // DONE appears before the loop has waited for children and propagated its FACT, and a
+    // run may still be working (compat §8: DONE and no running run).
+    return loopActive || hasLiveRun(dir)
+      ? { kind: 'pending', reason: 'finishing' }
+      : { kind: 'done' };
   }
   if (loop?.status === 'failed' && !loopActive) {
     const why = loop.error_summary !== undefined ? `: ${loop.error_summary}` : '';
@@ -90,6 +96,13 @@ export function dependencyState(root: string, projectId: string, depId: string):
     };
   }
   return { kind: 'pending', reason: loop === undefined ? 'not started' : loop.status };
+}
+
+function hasLiveRun(taskPath: string): boolean {
+  return listRunDirs(taskPath).some(({ runDir }) => {
+    const info = tryReadRunInfo(runDir);
+    return info?.status === 'running' && isGroupAlive(info.pgid);
+  });
 }
 
 /** Dependencies that are not DONE yet ("blocked by"), for list/status displays. */
