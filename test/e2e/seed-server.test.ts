@@ -172,6 +172,8 @@ describe('seed: Test Error Paths', () => {
       script,
       [
         '#!/bin/sh',
+        // Not a run (`codex --version`): nothing to read on stdin.
+        `[ "$1" = exec ] || exec ${JSON.stringify(join(FAKE_AGENTS_DIR, 'codex'))} "$@"`,
         'prompt=$(cat)',
         'case "$prompt" in',
         `  *"infinite loop"*) prompt="FAKE_HANG $prompt" ;;`,
