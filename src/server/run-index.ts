@@ -279,7 +279,7 @@ export class RunIndex {
       const dir = join(this.root, projectId);
       project = { projectId, dir, tasks: new Set() };
       this.projects.set(projectId, project);
-      this.watchDir(dir, () => this.scanProject(projectId));
+      this.watchDir(dir, () => this.scanProject(projectId), notBusOrTemp);
     }
     return project;
   }
@@ -361,7 +361,13 @@ export class RunIndex {
     }
     this.runs.set(runId, entry);
     if (isTerminalStatus(info.status)) this.unwatch(runDir);
-    else this.watchDir(runDir, () => this.schedule(this.pendingRuns, `${taskKey}\n${runDir}`));
+    // Only run-info changes matter here; output growth would otherwise re-read it per write.
+    else
+      this.watchDir(
+        runDir,
+        () => this.schedule(this.pendingRuns, `${taskKey}\n${runDir}`),
+        isRunInfo,
+      );
     const changed =
       previous === undefined ||
       previous.info.status !== info.status ||
@@ -384,7 +390,7 @@ export class RunIndex {
 
   private watchTask(task: TaskEntry): void {
     const key = `${task.projectId}/${task.taskId}`;
-    this.watchDir(task.dir, () => this.schedule(this.pendingTasks, key));
+    this.watchDir(task.dir, () => this.schedule(this.pendingTasks, key), notBusOrTemp);
     const refRuns = join(task.dir, FILES.referenceRunsDir);
     if (mtimeOf(refRuns) >= 0) this.watchDir(refRuns, () => this.schedule(this.pendingTasks, key));
   }
@@ -412,10 +418,16 @@ export class RunIndex {
     }
   }
 
-  private watchDir(path: string, onChange: () => void): void {
+  private watchDir(
+    path: string,
+    onChange: () => void,
+    relevant: (name: string) => boolean = () => true,
+  ): void {
     if (!this.watchEnabled || this.watchFailed || this.closed || this.watchers.has(path)) return;
     try {
-      const watcher = watch(path, { persistent: false }, () => onChange());
+      const watcher = watch(path, { persistent: false }, (_event, name) => {
+        if (name === null || relevant(name.toString())) onChange();
+      });
       watcher.on('error', () => this.unwatch(path));
       this.watchers.set(path, watcher);
     } catch (error) {
@@ -444,6 +456,15 @@ export class RunIndex {
       this.backlog.splice(0, this.backlog.length - this.backlogSize);
     this.emitter.emit('event', event);
   }
+}
+
+/** Bus appends, temp files and lock files change nothing the index shows. */
+function notBusOrTemp(name: string): boolean {
+  return !name.includes('MESSAGE-BUS.md') && !name.endsWith('.tmp') && !name.endsWith('.lock');
+}
+
+function isRunInfo(name: string): boolean {
+  return name === FILES.runInfo;
 }
 
 function birthOrMtime(path: string): number {
