@@ -257,6 +257,9 @@ function RowContent({ row, now }: { row: TreeRow; now: number }) {
           <span className="count" title={`${row.runCount} runs`}>
             {row.runCount}×
           </span>
+          {row.latestRun?.status === 'running' ? (
+            <span className="duration">{formatDuration(runDurationMs(row.latestRun, now))}</span>
+          ) : null}
           <StatusBadge status={row.task.status} compact />
         </span>
       </>

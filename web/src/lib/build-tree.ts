@@ -27,6 +27,8 @@ export interface TaskRow extends RowBase {
   kind: 'task';
   task: TaskSummary;
   runCount: number;
+  /** Newest run, for the task's current duration. */
+  latestRun?: RunSummary;
 }
 export interface RunRow extends RowBase {
   kind: 'run';
@@ -163,6 +165,7 @@ export function buildRows(
         path: taskPath(projectId, task.task_id),
         task,
         runCount: Math.max(task.run_count ?? 0, runs.length),
+        latestRun: runs[runs.length - 1],
       });
       if (taskOpen) pushRuns(rows, shownRuns, runs, tId, expanded, task.agent);
     }
