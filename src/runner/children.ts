@@ -4,9 +4,11 @@
  * When an agent writes DONE while children it started are still working, the loop waits for
  * them (up to the child wait timeout) before it reports the task complete.
  */
-import { taskDir } from '../core/layout.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { FILES, taskDir } from '../core/layout.js';
 import { isTerminalStatus, tryReadRunInfo } from '../core/run-info.js';
-import { listRunDirs, scanRuns } from '../core/store.js';
+import { listRunDirs, listTasks } from '../core/store.js';
 import { sleepUnlessAborted } from './retry.js';
 import { isGroupAlive } from './terminate.js';
 
@@ -46,18 +48,19 @@ export function findActiveChildren(root: string, projectId: string, taskId: stri
       children.push({ runId, taskId, runDir, parentRunId: runId, kind: 'processes' });
     }
   }
-  for (const record of scanRuns(root, { projectId })) {
-    const { info } = record;
-    const parent = info.parent_run_id;
-    if (parent === undefined || !parents.has(parent)) continue;
-    if (info.status !== 'running' || !isGroupAlive(info.pgid)) continue;
-    children.push({
-      runId: info.run_id,
-      taskId: record.taskId,
-      runDir: record.runDir,
-      parentRunId: parent,
-      kind: 'run',
-    });
+  // Children start after the task's first run: older run folders (run ids sort by start
+  // time, `YYYYMMDD-HHMMSS` first) and finished ones (exit file written) are skipped unread,
+  // so polling a project with many runs stays cheap.
+  const firstStart = (own[0]?.runId ?? '').slice(0, 15);
+  for (const otherTask of listTasks(root, projectId)) {
+    for (const { runId, runDir } of listRunDirs(taskDir(root, projectId, otherTask))) {
+      if (runId.slice(0, 15) < firstStart || existsSync(join(runDir, FILES.exitCode))) continue;
+      const info = tryReadRunInfo(runDir);
+      const parent = info?.parent_run_id;
+      if (info === undefined || parent === undefined || !parents.has(parent)) continue;
+      if (info.status !== 'running' || !isGroupAlive(info.pgid)) continue;
+      children.push({ runId, taskId: otherTask, runDir, parentRunId: parent, kind: 'run' });
+    }
   }
   return children;
 }
