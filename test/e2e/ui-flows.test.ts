@@ -232,6 +232,33 @@ describe('web UI', () => {
     }
   }, 120_000);
 
+  it('deletes a finished task after confirmation', async () => {
+    await waitFor(
+      async () =>
+        (await api<TaskJson>('GET', `/api/v1/projects/${PROJECT}/tasks/broken-build`)).status ===
+        'failed',
+      { timeoutMs: 30_000, what: 'broken-build to fail' },
+    );
+    const page = await newPage();
+    await page.goto(`${server.url}/projects/${PROJECT}/tasks/broken-build`);
+    await page.getByRole('heading', { name: 'Task broken-build' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Stop task' }).isDisabled()).toBe(true);
+    await page.getByRole('button', { name: 'Delete task' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete this task?' });
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page.getByRole('button', { name: 'Delete task' }).click();
+    await dialog.getByRole('button', { name: 'Delete task' }).click();
+    await page.waitForURL(new RegExp(`/projects/${PROJECT}$`));
+    await page.locator('[role="treeitem"][data-path$="/tasks/summarize"]').waitFor();
+    expect(await page.locator('[role="treeitem"][data-path$="/tasks/broken-build"]').count()).toBe(
+      0,
+    );
+    const response = await fetch(`${server.url}/api/v1/projects/${PROJECT}/tasks/broken-build`);
+    expect(response.status).toBe(404);
+    await page.close();
+  }, 120_000);
+
   it('works behind a reverse proxy under a path prefix', async () => {
     const target = new URL(server.url);
     const proxy: Server = createServer((req, res) => {
