@@ -4,6 +4,7 @@
  * is gone is finished from its files (exit code file -> that exit, else `crashed`), through the
  * runner's one finisher, so nothing is ever left `running` forever.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { FILES, taskDir as taskDirOf } from '../core/layout.js';
 import { isTerminalStatus, runDurationMs, tryReadRunInfo, type RunInfo } from '../core/run-info.js';
@@ -98,9 +99,12 @@ function rowOf(runDir: string, info: RunInfo): RunRow {
  */
 export async function taskRuns(root: string, projectId: string, taskId: string): Promise<RunRow[]> {
   const taskDir = taskDirOf(root, projectId, taskId);
-  const done = isDone(taskDir);
+  return readRows(listRunDirs(taskDir), isDone(taskDir));
+}
+
+async function readRows(entries: readonly { runDir: string }[], done: boolean): Promise<RunRow[]> {
   const rows: RunRow[] = [];
-  for (const { runDir } of listRunDirs(taskDir)) {
+  for (const { runDir } of entries) {
     const info = tryReadRunInfo(runDir);
     if (info === undefined) continue;
     const row = rowOf(runDir, await healIfStale(runDir, info));
@@ -148,8 +152,15 @@ export async function summarizeTask(
   taskId: string,
 ): Promise<TaskRow> {
   const taskDir = taskDirOf(root, projectId, taskId);
-  const runs = await taskRuns(root, projectId, taskId);
-  const latest = runs[runs.length - 1];
+  const entries = listRunDirs(taskDir);
+  // Only the latest run and runs without an exit file can matter here (status, liveness,
+  // healing): finished runs are counted, not read, so big tasks list fast.
+  const wanted = entries.filter(
+    (e, i) => i === entries.length - 1 || !existsSync(join(e.runDir, FILES.exitCode)),
+  );
+  const runs = await readRows(wanted, isDone(taskDir));
+  const latestDir = entries[entries.length - 1]?.runDir;
+  const latest = runs.find((r) => r.run_dir === latestDir);
   const dependsOn = readTaskConfig(taskDir).depends_on;
   const blocked = isDone(taskDir) ? [] : blockedBy(root, projectId, dependsOn);
   // Recorded times, not file mtimes: a copied or checked-out root keeps its history.
@@ -168,7 +179,7 @@ export async function summarizeTask(
     task_id: taskId,
     status: taskStatusOf(taskDir, latest, blocked),
     done: isDone(taskDir),
-    run_count: runs.length,
+    run_count: entries.length,
     latest_run_id: latest?.run_id ?? '',
     latest_run_status: latest?.status ?? '',
     latest_exit_code: latest?.exit_code ?? null,
