@@ -65,6 +65,14 @@ describe('runJob', () => {
     expect(newest?.name).toBe(result.runId);
   });
 
+  it('writes the reference layout when asked: <task>/runs/<run>', async () => {
+    const result = await runJob({ ...base, root, layout: 'reference', agent: shAgent('echo ok') });
+    expect(result.runDir).toBe(join(root, 'proj', 'task-1', 'runs', result.runId));
+    expect(readRunInfo(result.runDir)).toMatchObject({ status: 'completed', project_id: 'proj' });
+    const bus = readFileSync(join(root, 'proj', 'task-1', 'TASK-MESSAGE-BUS.md'), 'utf8');
+    expect(bus).toContain('type: RUN_STOP');
+  });
+
   it('never overwrites an output.md the agent wrote', async () => {
     const result = await runJob({
       ...base,
