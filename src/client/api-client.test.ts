@@ -144,6 +144,24 @@ describe('ApiClient errors', () => {
     expect(result.message).toBe(shown);
   });
 
+  it('names the project or task of a generic 404 by the noun the server used', async () => {
+    const url = await serve((req, res) =>
+      errorReply(404, 'NOT_FOUND', req.method === 'POST' ? 'project not found' : 'task not found')(
+        req,
+        res,
+        '',
+      ),
+    );
+    const client = new ApiClient({ baseUrl: url });
+    expect((await failure(client.postMessage({ project_id: 'p', body: 'x' }))).message).toBe(
+      'project p not found',
+    );
+    expect((await failure(client.messages({ project_id: 'p', task_id: 't' }))).message).toBe(
+      'task p/t not found',
+    );
+    expect((await failure(client.messages({ project_id: 'p' }))).message).toBe('task not found');
+  });
+
   it('maps 429 to a retriable error that mentions Retry-After', async () => {
     const url = await serve(
       errorReply(429, 'RATE_LIMITED', 'too many tasks', { 'retry-after': '7' }),

@@ -81,6 +81,8 @@ export interface StreamOptions {
 
 const seg = encodeURIComponent;
 
+type Subjects = Partial<Record<'project' | 'task' | 'run', string>>;
+
 export class ApiClient {
   readonly baseUrl: string;
   private readonly apiKey: string | undefined;
@@ -148,27 +150,31 @@ export class ApiClient {
   }
 
   task(projectId: string, taskId: string): Promise<TaskDetail> {
-    return this.json('GET', this.taskPath(projectId, taskId), {
-      subject: `task ${projectId}/${taskId}`,
-    });
+    return this.json('GET', this.taskPath(projectId, taskId), this.taskSubjects(projectId, taskId));
   }
 
   stopTask(projectId: string, taskId: string): Promise<{ stopped_runs: number }> {
-    return this.json('POST', `${this.taskPath(projectId, taskId)}/stop`, {
-      subject: `task ${projectId}/${taskId}`,
-    });
+    return this.json(
+      'POST',
+      `${this.taskPath(projectId, taskId)}/stop`,
+      this.taskSubjects(projectId, taskId),
+    );
   }
 
   resumeTask(projectId: string, taskId: string): Promise<TaskSummary> {
-    return this.json('POST', `${this.taskPath(projectId, taskId)}/resume`, {
-      subject: `task ${projectId}/${taskId}`,
-    });
+    return this.json(
+      'POST',
+      `${this.taskPath(projectId, taskId)}/resume`,
+      this.taskSubjects(projectId, taskId),
+    );
   }
 
   async deleteTask(projectId: string, taskId: string): Promise<void> {
-    await this.request('DELETE', this.taskPath(projectId, taskId), {
-      subject: `task ${projectId}/${taskId}`,
-    });
+    await this.request(
+      'DELETE',
+      this.taskPath(projectId, taskId),
+      this.taskSubjects(projectId, taskId),
+    );
   }
 
   // ---- runs --------------------------------------------------------------------------
@@ -178,11 +184,13 @@ export class ApiClient {
   }
 
   run(runId: string): Promise<RunDetail> {
-    return this.json('GET', `/api/v1/runs/${seg(runId)}`, { subject: `run ${runId}` });
+    return this.json('GET', `/api/v1/runs/${seg(runId)}`, { subjects: { run: `run ${runId}` } });
   }
 
   stopRun(runId: string): Promise<{ status: string }> {
-    return this.json('POST', `/api/v1/runs/${seg(runId)}/stop`, { subject: `run ${runId}` });
+    return this.json('POST', `/api/v1/runs/${seg(runId)}/stop`, {
+      subjects: { run: `run ${runId}` },
+    });
   }
 
   /** A run file's text; `tail` = last N bytes, `offset` = from that byte on. */
@@ -207,12 +215,16 @@ export class ApiClient {
   async messages(filters: MessageFilters): Promise<Message[]> {
     const body = await this.json<{ messages: Message[] }>('GET', '/api/v1/messages', {
       query: { ...filters },
+      subjects: this.busSubjects(filters.project_id, filters.task_id),
     });
     return body.messages;
   }
 
   postMessage(message: PostMessageRequest): Promise<{ msg_id: string; timestamp: string }> {
-    return this.json('POST', '/api/v1/messages', { body: message });
+    return this.json('POST', '/api/v1/messages', {
+      body: message,
+      subjects: this.busSubjects(message.project_id, message.task_id),
+    });
   }
 
   messageStream(
@@ -223,6 +235,17 @@ export class ApiClient {
   }
 
   // ---- plumbing ----------------------------------------------------------------------
+
+  private taskSubjects(projectId: string, taskId: string): { subjects: Subjects } {
+    return { subjects: { project: `project ${projectId}`, task: `task ${projectId}/${taskId}` } };
+  }
+
+  private busSubjects(projectId: string, taskId: string | undefined): Subjects {
+    return {
+      project: `project ${projectId}`,
+      ...(taskId !== undefined ? { task: `task ${projectId}/${taskId}` } : {}),
+    };
+  }
 
   private taskPath(projectId: string, taskId: string): string {
     return `/api/v1/projects/${seg(projectId)}/tasks/${seg(taskId)}`;
@@ -253,8 +276,8 @@ export class ApiClient {
       signal?: AbortSignal;
       stream?: boolean;
       headers?: Record<string, string>;
-      /** Names what a 404 is about (`task p/t`) when the server's message is generic. */
-      subject?: string;
+      /** What a generic 404 (`task not found`) is about, by noun: `{ task: 'task p/t' }`. */
+      subjects?: Subjects;
     } = {},
   ): Promise<Response> {
     const init: RequestInit = {
@@ -278,12 +301,10 @@ export class ApiClient {
     if (!response.ok) {
       const text = await response.text().catch(() => '');
       const error = errorFromResponse(response.status, text, response.headers, `${method} ${path}`);
-      if (
-        response.status === 404 &&
-        options.subject !== undefined &&
-        /^(?:project|task|run) not found$/i.test(error.message)
-      ) {
-        throw new NotFoundError(`${options.subject} not found`, { details: error.details });
+      const noun = /^(project|task|run) not found$/i.exec(error.message)?.[1]?.toLowerCase();
+      const subject = noun === undefined ? undefined : options.subjects?.[noun as keyof Subjects];
+      if (response.status === 404 && subject !== undefined) {
+        throw new NotFoundError(`${subject} not found`, { details: error.details });
       }
       throw error;
     }
@@ -293,7 +314,7 @@ export class ApiClient {
   private async json<T>(
     method: string,
     path: string,
-    options: { query?: Query; body?: unknown; subject?: string } = {},
+    options: { query?: Query; body?: unknown; subjects?: Subjects } = {},
   ): Promise<T> {
     const response = await this.request(method, path, options);
     const text = await response.text();
