@@ -4,13 +4,13 @@
  * supervisor, a stopper, an adopting server); the first one under the run-info lock wins and
  * the others get the recorded result.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExitCode } from '../core/errors.js';
 import { formatPreciseTimestamp } from '../core/ids.js';
 import { FILES, runDirContext } from '../core/layout.js';
 import { log } from '../core/log.js';
-import { isTerminalStatus, readRunInfo, updateRunInfo, type RunInfo } from '../core/run-info.js';
+import { isTerminalStatus, updateRunInfo, type RunInfo } from '../core/run-info.js';
 import { writeFileAtomicSync } from '../core/fs-atomic.js';
 import { touchDir } from '../core/task-files.js';
 import type { AgentBackend, RunSummary } from './agents/index.js';
@@ -201,18 +201,4 @@ function recordEnd(
   if (summary.model) next.model = summary.model;
   if (summary.agentVersion && !current.agent_version) next.agent_version = summary.agentVersion;
   return { info: next, verdict, stderrTail };
-}
-
-/** Read a run's recorded result (for callers that find it already finished). */
-export function recordedResult(runDir: string): JobResult {
-  return resultOfInfo(runDir, readRunInfo(runDir));
-}
-
-/** Text of a small run file, '' when absent. */
-export function readRunFile(runDir: string, name: string): string {
-  try {
-    return readFileSync(join(runDir, name), 'utf8');
-  } catch {
-    return '';
-  }
 }
