@@ -112,10 +112,7 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
   app.addHook('onResponse', async (request, reply) => {
     const seconds = Number(process.hrtime.bigint() - request.startNs) / 1e9;
     const route = request.routeOptions.url ?? 'unmatched';
-    const status = String(reply.statusCode);
-    ctx.metrics.httpRequests.inc({ route, method: request.method, status });
-    ctx.metrics.httpDuration.observe({ route, method: request.method }, seconds);
-    ctx.metrics.apiRequests.inc({ method: request.method, status });
+    ctx.metrics.recordHttp(route, request.method, reply.statusCode, seconds);
     const quiet = route === '/api/v1/health' || route === '/metrics' || route === '/healthz';
     // Probes are logged only at debug: at thousands of requests/s the line costs more than the answer.
     if (quiet && !ctx.logger.isLevelEnabled('debug')) return;

@@ -8,6 +8,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 export interface ServerMetrics {
   readonly registry: Registry;
+  /** Count one HTTP request (hot path: plain counters, flushed into prom-client at scrape). */
+  recordHttp(route: string, method: string, status: number, seconds: number): void;
   tasksCreated: Counter;
   tasksCompleted: Counter<'status'>;
   taskDuration: Histogram;
@@ -32,6 +34,7 @@ export interface MetricsSources {
   counts(): { active: number; queued: number; completed: number; failed: number };
 }
 
+const PROBES = new Set(['/api/v1/health', '/healthz', '/metrics']);
 const DURATION_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600];
 
 export function createMetrics(sources: MetricsSources): ServerMetrics {
@@ -83,8 +86,61 @@ export function createMetrics(sources: MetricsSources): ServerMetrics {
   refGauge('conductor_completed_runs_total', 'Runs that completed', (c) => c.completed);
   refGauge('conductor_failed_runs_total', 'Runs that did not complete', (c) => c.failed);
 
+  // Per-request counting in plain maps; prom-client's label hashing runs only at scrape time.
+  const httpCounts = new Map<
+    string,
+    { route: string; method: string; status: string; n: number }
+  >();
+  const apiCounts = new Map<string, { method: string; status: string; n: number }>();
+  const httpRequests = new Counter({
+    name: 'conductor_http_requests_total',
+    help: 'HTTP requests by route, method and status',
+    labelNames: ['route', 'method', 'status'],
+    registers: [registry],
+    collect() {
+      for (const e of httpCounts.values()) {
+        if (e.n === 0) continue;
+        this.inc({ route: e.route, method: e.method, status: e.status }, e.n);
+        e.n = 0;
+      }
+    },
+  });
+  const apiRequests = new Counter({
+    name: 'conductor_api_requests_total',
+    help: 'API requests by method and status (reference name)',
+    labelNames: ['method', 'status'],
+    registers: [registry],
+    collect() {
+      for (const e of apiCounts.values()) {
+        if (e.n === 0) continue;
+        this.inc({ method: e.method, status: e.status }, e.n);
+        e.n = 0;
+      }
+    },
+  });
+  const httpDuration = new Histogram({
+    name: 'conductor_http_request_duration_seconds',
+    help: 'HTTP request latency (health/metrics probes not observed)',
+    labelNames: ['route', 'method'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const recordHttp = (route: string, method: string, status: number, seconds: number): void => {
+    const key = `${route} ${method} ${status}`;
+    let entry = httpCounts.get(key);
+    if (entry === undefined)
+      httpCounts.set(key, (entry = { route, method, status: String(status), n: 0 }));
+    entry.n++;
+    const apiKey = `${method} ${status}`;
+    let api = apiCounts.get(apiKey);
+    if (api === undefined) apiCounts.set(apiKey, (api = { method, status: String(status), n: 0 }));
+    api.n++;
+    if (!PROBES.has(route)) httpDuration.observe({ route, method }, seconds);
+  };
+
   return {
     registry,
+    recordHttp,
     tasksCreated: new Counter({
       name: 'conductor_tasks_created_total',
       help: 'Tasks created through the API',
@@ -148,25 +204,9 @@ export function createMetrics(sources: MetricsSources): ServerMetrics {
       help: 'Messages appended through the API',
       registers: [registry],
     }),
-    httpRequests: new Counter({
-      name: 'conductor_http_requests_total',
-      help: 'HTTP requests by route, method and status',
-      labelNames: ['route', 'method', 'status'],
-      registers: [registry],
-    }),
-    httpDuration: new Histogram({
-      name: 'conductor_http_request_duration_seconds',
-      help: 'HTTP request latency',
-      labelNames: ['route', 'method'],
-      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registers: [registry],
-    }),
-    apiRequests: new Counter({
-      name: 'conductor_api_requests_total',
-      help: 'API requests by method and status (reference name)',
-      labelNames: ['method', 'status'],
-      registers: [registry],
-    }),
+    httpRequests,
+    httpDuration,
+    apiRequests,
     rootDiskFree: diskFree,
     rootDiskTotal: diskTotal,
   };
