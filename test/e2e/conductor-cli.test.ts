@@ -207,6 +207,33 @@ describe('conductor against a running server', () => {
     expect(result.stderr).toContain('demo agent:');
   });
 
+  it('--cwd and --prompt-file are resolved on the client side', async () => {
+    const work = join(dir, 'work');
+    mkdirSync(work);
+    writeFileSync(join(work, 'present.txt'), 'here\n');
+    writeFileSync(join(dir, 'ask.md'), 'Check present.txt please.\n');
+    const result = await cli([
+      'task',
+      'create',
+      '--project-id',
+      'cli',
+      '--task-id',
+      'with-cwd',
+      '--agent',
+      'demo',
+      '--prompt-file',
+      'ask.md',
+      '--cwd',
+      'work',
+      '--wait',
+      '--wait-timeout',
+      '60s',
+    ]);
+    expect(result.code).toBe(0);
+    const output = await cli(['task', 'logs', 'cli', 'with-cwd']);
+    expect(output.stdout).toMatch(/present\.txt`?: found/);
+  });
+
   it('--wait exits non-zero with the outcome when the task fails', async () => {
     const result = await cli([
       'task',
