@@ -7,6 +7,7 @@
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
 import { ConfigError, errnoCode, fsError, ValidationError } from '../core/errors.js';
 import { formatPreciseTimestamp, generateRunId, parseProjectId, parseTaskId } from '../core/ids.js';
 import { FILES, runsParentDir, taskDir as taskDirOf, type StorageLayout } from '../core/layout.js';
@@ -28,11 +29,12 @@ import {
   type AgentLaunch,
 } from './agents/index.js';
 import { waitForExit } from './exit-watch.js';
+import type { StopReason } from './exit-status.js';
 import { finishRun } from './finish.js';
 import type { JobResult } from './job-result.js';
 import { buildPromptFile } from './prompt.js';
 import { buildRunEnv } from './run-env.js';
-import { postRunEvent, runStartBody, taskBusPath } from './run-events.js';
+import { postRunEvent, runStartBody, taskBusPath, type RunEventScope } from './run-events.js';
 import { acquireSlot, DEFAULT_MAX_CONCURRENT, slotsFreed, type SlotLease } from './slots.js';
 import { findExecutable, spawnWrapper } from './spawn.js';
 import { readStopMarker, writeStopMarker } from './stop-marker.js';
@@ -231,8 +233,6 @@ async function waitForSlot(
 export async function runJob(opts: JobOptions): Promise<JobResult> {
   const backend = getBackend(opts.agent.type);
   const timeoutMs = opts.timeoutMs ?? opts.agent.timeoutMs;
-  const idleTimeoutMs = opts.idleTimeoutMs ?? opts.agent.idleTimeoutMs ?? 0;
-  const graceMs = opts.stopGraceMs ?? 30_000;
   const p = prepare(opts, backend);
   const { runDir, runId } = p;
   const promptText = buildPromptFile(
@@ -266,6 +266,24 @@ export async function runJob(opts: JobOptions): Promise<JobResult> {
     writeStopMarker(runDir, 'stop');
     return (await finishRun(runDir, { kind: 'vanished' }, backend)).result;
   }
+  const started = await startAgent(opts, p, backend, slot);
+  return supervise(opts, p, backend, started, timeoutMs);
+}
+
+interface Started {
+  pid: number;
+  child: ChildProcess;
+  scope: RunEventScope;
+}
+
+/** Spawn the wrapper with the slot, then record `running` (RUN_START first). */
+async function startAgent(
+  opts: JobOptions,
+  p: Prepared,
+  backend: AgentBackend,
+  slot: SlotLease | undefined,
+): Promise<Started> {
+  const { runDir, runId } = p;
   let spawned;
   try {
     spawned = spawnWrapper({
@@ -281,11 +299,8 @@ export async function runJob(opts: JobOptions): Promise<JobResult> {
   } catch (error) {
     slot?.release();
     const message = error instanceof Error ? error.message : String(error);
-    await finishRun(
-      runDir,
-      { kind: 'not-started', error: `cannot start the agent: ${message}` },
-      backend,
-    );
+    const failure = `cannot start the agent: ${message}`;
+    await finishRun(runDir, { kind: 'not-started', error: failure }, backend);
     throw error;
   }
   // The wrapper holds the slot now; our copy of the fd must not keep it after the run.
@@ -306,21 +321,36 @@ export async function runJob(opts: JobOptions): Promise<JobResult> {
     info.pgid = pid;
     info.start_time = startTime;
   });
-  const version = backend
-    .detectVersion(opts.agent, p.launch.env)
-    .then((agentVersion) => {
-      if (agentVersion !== '') {
-        updateRunInfo(runDir, (info) => {
-          if (!info.agent_version) info.agent_version = agentVersion;
-        });
-      }
-    })
-    .catch((error: unknown) =>
-      log().debug({ err: error, runId }, 'agent version detection failed'),
-    );
+  return { pid, child, scope };
+}
 
+/** Record the agent version when the backend finds one (runs beside the agent). */
+async function recordVersion(opts: JobOptions, p: Prepared, backend: AgentBackend): Promise<void> {
+  try {
+    const agentVersion = await backend.detectVersion(opts.agent, p.launch.env);
+    if (agentVersion === '') return;
+    updateRunInfo(p.runDir, (info) => {
+      if (!info.agent_version) info.agent_version = agentVersion;
+    });
+  } catch (error) {
+    log().debug({ err: error, runId: p.runId }, 'agent version detection failed');
+  }
+}
+
+/** Enforce timeouts and stop requests until the run ends, then record the end. */
+async function supervise(
+  opts: JobOptions,
+  p: Prepared,
+  backend: AgentBackend,
+  started: Started,
+  timeoutMs: number,
+): Promise<JobResult> {
+  const { runDir, runId } = p;
+  const idleTimeoutMs = opts.idleTimeoutMs ?? opts.agent.idleTimeoutMs ?? 0;
+  const graceMs = opts.stopGraceMs ?? 30_000;
+  const version = recordVersion(opts, p, backend);
   let stopping: Promise<void> | undefined;
-  const stop = (reason: 'stop' | 'timeout'): void => {
+  const stop = (reason: StopReason): void => {
     stopping ??= stopRun(runDir, { reason, graceMs, finish: false }).catch((error: unknown) =>
       log().warn({ err: error, runId }, 'stopping the run failed'),
     );
@@ -343,7 +373,7 @@ export async function runJob(opts: JobOptions): Promise<JobResult> {
   const early = readStopMarker(runDir);
   if (early !== undefined) stop(early);
   try {
-    const observation = await waitForExit(runDir, { pgid: pid, child });
+    const observation = await waitForExit(runDir, { pgid: started.pid, child: started.child });
     if (totalTimer !== undefined) clearTimeout(totalTimer);
     idle?.close();
     slotsFreed(opts.root);
@@ -351,7 +381,7 @@ export async function runJob(opts: JobOptions): Promise<JobResult> {
     await version;
     const { result, recorded } = await finishRun(runDir, observation, backend);
     if (recorded && timedOut !== undefined && result.status === 'timeout') {
-      await postRunEvent(scope, 'WARN', `agent job timed out after ${timedOut}`);
+      await postRunEvent(started.scope, 'WARN', `agent job timed out after ${timedOut}`);
     }
     return result;
   } finally {
