@@ -26,6 +26,8 @@ export interface LoopHooks {
   /** A run folder exists for the loop (first seen in its state). */
   onRunCreated(runId: string, runDir: string): void;
   onRunStarted(runId: string, runDir: string): void;
+  /** The loop waits for its dependencies. */
+  onBlocked(): void;
 }
 
 export interface LoopResult {
@@ -77,6 +79,7 @@ export async function startTaskLoop(
     ...(request.maxRestarts !== undefined ? { maxRestarts: request.maxRestarts } : {}),
     ...(request.resume === true ? { resume: true } : {}),
     onState: (state) => {
+      if (state.status === 'blocked') hooks.onBlocked();
       const runId = state.current_run_id;
       if (runId === undefined || seen.has(runId)) {
         ctx.index.refreshTask(request.projectId, request.taskId);

@@ -74,10 +74,12 @@ export async function launchLoop(ctx: ServerContext, request: LoopRequest): Prom
   const key = `${request.projectId}/${request.taskId}`;
   const controller = new AbortController();
   let firstRun: string | undefined;
+  let failure: { error: unknown } | undefined;
   let resolveFirst!: () => void;
   const first = new Promise<void>((resolve) => (resolveFirst = resolve));
   const started = Date.now();
-  const done = startTaskLoop(ctx, request, controller.signal, {
+  const entry: OwnedLoop = { controller, done: Promise.resolve() };
+  entry.done = startTaskLoop(ctx, request, controller.signal, {
     onRunCreated: (runId, runDir) => {
       firstRun ??= runId;
       ctx.index.refreshRun(runDir, request.projectId, request.taskId);
@@ -86,6 +88,8 @@ export async function launchLoop(ctx: ServerContext, request: LoopRequest): Prom
     onRunStarted: (_runId, runDir) => {
       ctx.index.refreshRun(runDir, request.projectId, request.taskId);
     },
+    // Waiting for dependencies: answer now rather than after the wait below.
+    onBlocked: () => resolveFirst(),
   })
     .then((result) => {
       ctx.metrics.tasksCompleted.inc({ status: result.status });
@@ -98,6 +102,7 @@ export async function launchLoop(ctx: ServerContext, request: LoopRequest): Prom
       }
     })
     .catch((error: unknown) => {
+      failure = { error };
       ctx.metrics.tasksCompleted.inc({ status: 'failed' });
       ctx.metrics.taskFailures.inc({ agent: request.agent.name, reason: 'error' });
       ctx.logger.warn(
@@ -106,13 +111,17 @@ export async function launchLoop(ctx: ServerContext, request: LoopRequest): Prom
       );
     })
     .finally(() => {
-      ownedLoops.delete(key);
+      if (ownedLoops.get(key) === entry) ownedLoops.delete(key);
       ctx.index.refreshTask(request.projectId, request.taskId);
       resolveFirst();
     });
-  ownedLoops.set(key, { controller, done });
-  // Answer once the first run folder exists (or the loop is blocked/queued), but never wait long.
-  await Promise.race([first, new Promise((resolve) => setTimeout(resolve, 1_500))]);
+  ownedLoops.set(key, entry);
+  // Answer once the first run folder exists (or the loop is blocked), but never wait long.
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([first, new Promise((resolve) => (timer = setTimeout(resolve, 1_500)))]);
+  clearTimeout(timer);
+  // A loop that refused to start (bad dependency, unknown agent...) is the request's error.
+  if (failure !== undefined && firstRun === undefined) throw failure.error;
   const task = ctx.index.refreshTask(request.projectId, request.taskId);
   const latest = task !== undefined ? ctx.index.latestRun(task) : undefined;
   const status = latest?.info.status ?? task?.loop?.status ?? 'queued';

@@ -576,6 +576,35 @@ describe('task lifecycle with a real agent', () => {
     expect(metrics).toMatch(/conductor_agent_response_seconds_count\{agent="codex"\} 2/);
   });
 
+  it('a loop that refuses to start is the request error; a blocked task answers at once', async () => {
+    t = await makeApp(freshDir());
+    const self = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/tasks',
+      payload: { project_id: 'p', task_id: 'me', agent: 'codex', prompt: 'x', depends_on: ['me'] },
+    });
+    expect(self.statusCode).toBe(400);
+    expect(self.json().error.message).toMatch(/itself|self/);
+    const started = Date.now();
+    const blocked = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/tasks',
+      payload: {
+        project_id: 'p',
+        task_id: 'later',
+        agent: 'codex',
+        prompt: 'x',
+        depends_on: ['first'],
+      },
+    });
+    expect(blocked.statusCode).toBe(201);
+    expect(blocked.json()).toMatchObject({ status: 'blocked', depends_on: ['first'] });
+    expect(Date.now() - started).toBeLessThan(1_400);
+    const task = (await t.app.inject('/api/v1/projects/p/tasks/later')).json();
+    expect(task).toMatchObject({ status: 'blocked', blocked_by: ['first'] });
+    await t.app.inject({ method: 'POST', url: '/api/v1/projects/p/tasks/later/stop' });
+  });
+
   it('run stop: 202 then stopped; 409 once ended', async () => {
     t = await makeApp(freshDir(), { configure: (c) => (c.defaults.stopGraceMs = 2_000) });
     const created = await t.app.inject({
