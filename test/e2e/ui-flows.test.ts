@@ -66,7 +66,10 @@ beforeAll(async () => {
     if (!existsSync(join(repoRoot, built)))
       throw new Error(`${built} missing: run node scripts/build.mjs`);
   }
-  server = await startServer();
+  // Fake agent CLIs (test/fixtures/agents) first on PATH: the claude task below runs one.
+  server = await startServer({
+    env: { PATH: `${join(repoRoot, 'test', 'fixtures', 'agents')}:${process.env.PATH ?? ''}` },
+  });
   browser = await launchBrowser();
   // Background tasks so the views have something to show: one finishes with output.md,
   // one fails (DEMO_PERMANENT), both while the tests below run.
@@ -75,6 +78,12 @@ beforeAll(async () => {
     task_id: 'summarize',
     agent: 'demo',
     prompt: 'Summarize package.json and README.md for a new contributor.',
+  });
+  await api('POST', '/api/v1/tasks', {
+    project_id: PROJECT,
+    task_id: 'claude-review',
+    agent: 'claude',
+    prompt: 'Review the change.',
   });
   await api('POST', '/api/v1/tasks', {
     project_id: PROJECT,
@@ -230,6 +239,19 @@ describe('web UI', () => {
       }
       await page.close();
     }
+  }, 120_000);
+
+  it('summarizes an agent JSON stream and shows the raw JSON on request', async () => {
+    const runId = await firstRun('claude-review', 'completed');
+    const page = await newPage();
+    await page.goto(`${server.url}/projects/${PROJECT}/tasks/claude-review/runs/${runId}`);
+    await page.getByRole('tab', { name: /stdout/ }).click();
+    const log = page.getByRole('log', { name: 'stdout' });
+    await log.locator('.jl-kind', { hasText: 'assistant' }).first().waitFor();
+    await page.getByRole('button', { name: 'Show raw JSON' }).click();
+    await log.getByText('"type":"result"').first().waitFor();
+    expect(await log.locator('.jl-kind').count()).toBe(0);
+    await page.close();
   }, 120_000);
 
   it('deletes a finished task after confirmation', async () => {

@@ -1,10 +1,20 @@
 // Terminal-like view of a log buffer with ANSI colours. Sticks to the bottom while the user
 // is there; scrolling up pauses it and shows "Jump to live".
-import { memo, useLayoutEffect, useRef, useState } from 'react';
+import { memo, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { ansiSegments } from '../lib/ansi';
+import { looksLikeJsonl, summarizeJsonLine } from '../lib/jsonl';
 import type { LogBuffer } from '../lib/log-buffer';
 
-const Line = memo(function Line({ text }: { text: string }) {
+const Line = memo(function Line({ text, formatted }: { text: string; formatted: boolean }) {
+  const summary = formatted ? summarizeJsonLine(text) : undefined;
+  if (summary) {
+    return (
+      <div className="log-line jl" title={text.length > 4000 ? undefined : text}>
+        <span className={`jl-kind jl-${summary.kind.replace(/\W+/g, '-')}`}>{summary.kind}</span>
+        {summary.text}
+      </div>
+    );
+  }
   return (
     <div className="log-line">
       {ansiSegments(text).map((segment, index) => (
@@ -20,6 +30,10 @@ const Line = memo(function Line({ text }: { text: string }) {
 export function LogView({ log, label, live }: { log: LogBuffer; label: string; live: boolean }) {
   const ref = useRef<HTMLDivElement>(null);
   const [following, setFollowing] = useState(true);
+  const [raw, setRaw] = useState(false);
+  // Agents' JSON streams (claude/codex/gemini) read better summarized; raw stays one click away.
+  const isJsonl = useMemo(() => looksLikeJsonl(log.lines.slice(0, 20)), [log.lines]);
+  const formatted = isJsonl && !raw;
   const lineCount = log.lines.length + (log.partial ? 1 : 0);
 
   useLayoutEffect(() => {
@@ -36,6 +50,16 @@ export function LogView({ log, label, live }: { log: LogBuffer; label: string; l
 
   return (
     <div className="log-wrap">
+      {isJsonl ? (
+        <button
+          type="button"
+          className="button small log-mode"
+          aria-pressed={raw}
+          onClick={() => setRaw(!raw)}
+        >
+          {raw ? 'Show summarized events' : 'Show raw JSON'}
+        </button>
+      ) : null}
       <div
         ref={ref}
         className="log"
@@ -55,9 +79,9 @@ export function LogView({ log, label, live }: { log: LogBuffer; label: string; l
           <div className="log-note">{live ? 'Waiting for output…' : 'No output.'}</div>
         ) : null}
         {log.lines.map((line, index) => (
-          <Line key={index + log.droppedLines} text={line} />
+          <Line key={index + log.droppedLines} text={line} formatted={formatted} />
         ))}
-        {log.partial ? <Line text={log.partial} /> : null}
+        {log.partial ? <Line text={log.partial} formatted={false} /> : null}
       </div>
       {!following ? (
         <button
