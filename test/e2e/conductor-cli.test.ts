@@ -234,6 +234,34 @@ describe('conductor against a running server', () => {
     expect(output.stdout).toMatch(/present\.txt`?: found/);
   });
 
+  it('task resume runs a done task again', async () => {
+    const created = await cli([
+      'task',
+      'create',
+      '--project-id',
+      'cli',
+      '--task-id',
+      'again',
+      '--agent',
+      'demo',
+      '--prompt',
+      'Say hi',
+      '--wait',
+      '--wait-timeout',
+      '60s',
+    ]);
+    expect(created.code).toBe(0);
+    const resumed = await cli(['task', 'resume', 'cli', 'again']);
+    expect(resumed.stderr).toBe('');
+    expect(resumed.stdout).toMatch(/^resumed cli\/again: \w+\n$/);
+    expect(resumed.code).toBe(0);
+    const waited = await cli(['task', 'wait', 'cli', 'again', '--json', '--timeout', '60s']);
+    expect(waited.code).toBe(0);
+    const task = JSON.parse(waited.stdout) as TaskDetail;
+    expect(task.status).toBe('done');
+    expect(task.runs?.length).toBe(2);
+  });
+
   it('--wait exits non-zero with the outcome when the task fails', async () => {
     const result = await cli([
       'task',
