@@ -142,10 +142,12 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
     if (otherMethods && request.method !== 'HEAD') {
       throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'method not allowed');
     }
+    // Client-side routes get index.html; a missing file (a name with an extension) is a 404.
     if (
       (request.method === 'GET' || request.method === 'HEAD') &&
       !path.startsWith('/api/') &&
-      path !== '/metrics'
+      path !== '/metrics' &&
+      !/\.[A-Za-z0-9]{1,8}$/.test(path)
     ) {
       return serveSpaFallback(ctx, reply);
     }

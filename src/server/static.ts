@@ -22,7 +22,11 @@ function hasUi(ctx: ServerContext): boolean {
 }
 
 export async function registerStatic(app: FastifyInstance, ctx: ServerContext): Promise<void> {
-  app.get('/ui', async (_request, reply) => reply.redirect('/ui/', 301));
+  // `/ui` -> `/ui/` (the reference's UI address); `/ui/` itself is the UI (ignoreTrailingSlash
+  // routes both here).
+  app.get('/ui', async (request, reply) =>
+    request.url.startsWith('/ui/') ? serveSpaFallback(ctx, reply) : reply.redirect('/ui/', 301),
+  );
   if (!hasUi(ctx)) return;
   await app.register(fastifyStatic, {
     root: ctx.options.webDir!,

@@ -3,7 +3,7 @@
  * error paths (400/401/404/405/409/413/429), request ids, CORS, auth exemptions, the audit
  * log and metrics.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -346,6 +346,31 @@ describe('reference extras: project create, task run stream, run delete', () => 
     expect((await t.app.inject({ method: 'DELETE', url })).statusCode).toBe(404);
     expect((await t.app.inject('/api/v1/runs/20261126-1457460000-2440-1')).statusCode).toBe(404);
     expect((await t.app.inject('/api/v1/runs')).json<RunList>().total).toBe(6);
+  });
+});
+
+describe('web UI files', () => {
+  it('serves web/dist with SPA fallback; missing assets are 404; /ui redirects to /ui/', async () => {
+    const webDir = freshDir();
+    mkdirSync(join(webDir, 'assets'));
+    writeFileSync(join(webDir, 'index.html'), '<!doctype html><title>ui</title>');
+    writeFileSync(join(webDir, 'assets', 'app.js'), 'console.log(1)');
+    const t = await makeApp(freshDir(), { webDir });
+    try {
+      const index = await t.app.inject('/');
+      expect(index.statusCode).toBe(200);
+      expect(index.body).toContain('<title>ui</title>');
+      expect((await t.app.inject('/assets/app.js')).headers['content-type']).toContain(
+        'javascript',
+      );
+      expect((await t.app.inject('/projects/p/tasks/t')).body).toContain('<title>ui</title>');
+      expect((await t.app.inject('/ui/')).body).toContain('<title>ui</title>');
+      expect((await t.app.inject('/ui')).headers.location).toBe('/ui/');
+      expect((await t.app.inject('/assets/missing.js')).statusCode).toBe(404);
+      expect((await t.app.inject('/api/v1/unknown')).statusCode).toBe(404);
+    } finally {
+      await t.close();
+    }
   });
 });
 
