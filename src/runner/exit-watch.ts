@@ -8,7 +8,7 @@ import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { FILES } from '../core/layout.js';
-import { isGroupAlive } from './terminate.js';
+import { isRunGroupAlive } from './terminate.js';
 
 export type ExitObservation =
   | { kind: 'exited'; exitCode: number }
@@ -55,7 +55,7 @@ export function waitForExit(runDir: string, options: WaitExitOptions): Promise<E
       if (done) return;
       const exitCode = readExitCode(runDir);
       if (exitCode !== undefined) return finish({ kind: 'exited', exitCode });
-      if (isGroupAlive(options.pgid)) return;
+      if (isRunGroupAlive(options.pgid, runDir)) return;
       // The file is renamed into place before the wrapper exits: read once more to close the race.
       const late = readExitCode(runDir);
       finish(late !== undefined ? { kind: 'exited', exitCode: late } : { kind: 'vanished' });

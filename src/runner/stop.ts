@@ -9,7 +9,7 @@ import type { StopReason } from './exit-status.js';
 import { readExitCode } from './exit-watch.js';
 import { finishRun } from './finish.js';
 import { writeStopMarker } from './stop-marker.js';
-import { terminateGroup } from './terminate.js';
+import { isRunGroupAlive, terminateGroup } from './terminate.js';
 
 export interface StopOptions {
   /** SIGTERM -> SIGKILL delay (default 30 s). */
@@ -41,7 +41,7 @@ export async function stopRun(runDir: string, options: StopOptions = {}): Promis
   const info = readRunInfo(runDir);
   if (isTerminalStatus(info.status)) return;
   writeStopMarker(runDir, options.reason ?? 'stop');
-  if (info.pgid > 1) {
+  if (info.pgid > 1 && isRunGroupAlive(info.pgid, runDir)) {
     await terminateGroup(info.pgid, {
       graceMs: options.graceMs ?? 30_000,
       force: options.force ?? false,

@@ -3,7 +3,9 @@
  * the agent and anything it forked, so signalling -pgid reaches grandchildren too.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { errnoCode } from '../core/errors.js';
+import { FILES } from '../core/layout.js';
 
 /**
  * Process state letter from /proc (`R`, `S`, `Z` ...), or undefined when the pid is gone or
@@ -66,6 +68,23 @@ export function isGroupAlive(pgid: number): boolean {
   const leader = processState(pgid);
   if (leader !== undefined && leader !== 'Z') return true;
   return groupHasLiveMember(pgid);
+}
+
+/**
+ * The run's group is alive and really belongs to the run: a live leader must be the wrapper
+ * started for this run folder (its argv names `<run_id>/agent-exit-code.txt`). This keeps a
+ * stale `running` record from adopting or signalling an unrelated process after pid reuse.
+ */
+export function isRunGroupAlive(pgid: number, runDir: string): boolean {
+  if (!isGroupAlive(pgid)) return false;
+  let cmdline: string;
+  try {
+    cmdline = readFileSync(`/proc/${pgid}/cmdline`, 'utf8');
+  } catch {
+    return true; // leader gone (or no /proc): the group id cannot have been reused meanwhile
+  }
+  if (cmdline === '') return true; // zombie leader; live members were found above
+  return cmdline.includes(`${basename(runDir)}/${FILES.exitCode}`);
 }
 
 /** Send `signal` to the whole group; false when the group is already gone. */
