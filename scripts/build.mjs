@@ -1,7 +1,7 @@
 // Builds the CLIs into dist/ (one esbuild bundle per entry, shared chunks loaded on
 // demand so `run-agent --version` loads almost nothing) and the web UI into web/dist/.
 import { build } from 'esbuild';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, run } from './ensure-deps.mjs';
 
@@ -11,10 +11,15 @@ const entries = ['run-agent', 'conductor', 'messagebus-tool'].map((name) =>
 );
 
 export async function buildAll({ web = true } = {}) {
-  rmSync(join(repoRoot, 'dist'), { recursive: true, force: true });
+  // Build beside dist/ and swap it in, so processes running from dist/ (tests, a server)
+  // never see it half-deleted.
+  const dist = join(repoRoot, 'dist');
+  const staging = join(repoRoot, `dist.tmp-${process.pid}`);
+  const old = join(repoRoot, `dist.old-${process.pid}`);
+  rmSync(staging, { recursive: true, force: true });
   await build({
     entryPoints: entries,
-    outdir: join(repoRoot, 'dist'),
+    outdir: staging,
     bundle: true,
     splitting: true,
     format: 'esm',
@@ -26,6 +31,9 @@ export async function buildAll({ web = true } = {}) {
     define: { __CONDUCTOR_VERSION__: JSON.stringify(pkg.version) },
     logLevel: 'warning',
   });
+  if (existsSync(dist)) renameSync(dist, old);
+  renameSync(staging, dist);
+  rmSync(old, { recursive: true, force: true });
   if (web && existsSync(join(repoRoot, 'web', 'package.json'))) {
     const status = run('npm', ['run', 'build', '--workspace', 'web', '--silent']);
     if (status !== 0) throw new Error('web UI build failed');
