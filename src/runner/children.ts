@@ -10,7 +10,7 @@ import { FILES, taskDir } from '../core/layout.js';
 import { isTerminalStatus, tryReadRunInfo } from '../core/run-info.js';
 import { listRunDirs, listTasks } from '../core/store.js';
 import { sleepUnlessAborted } from './retry.js';
-import { isGroupAlive } from './terminate.js';
+import { isGroupAlive, isProcessRunning } from './terminate.js';
 
 export const DEFAULT_CHILD_WAIT_TIMEOUT_MS = 300_000;
 export const DEFAULT_CHILD_POLL_MS = 1_000;
@@ -30,6 +30,39 @@ export interface ChildRun {
 
 /** How long after a run ended its leftover processes still count as children. */
 const LEFTOVER_WINDOW_MS = 15 * 60_000;
+const WRAPPER_EXIT_GRACE_MS = 2_000;
+
+/** This task's runs that ended recently; an old pgid may belong to an unrelated group by now. */
+function recentFinishedRuns(
+  own: readonly { runId: string; runDir: string }[],
+): { runId: string; runDir: string; pgid: number }[] {
+  const now = Date.now();
+  const out: { runId: string; runDir: string; pgid: number }[] = [];
+  for (const { runId, runDir } of own) {
+    const info = tryReadRunInfo(runDir);
+    if (info === undefined || !isTerminalStatus(info.status) || info.pgid <= 1) continue;
+    const ended = Date.parse(info.end_time);
+    if (Number.isFinite(ended) && now - ended <= LEFTOVER_WINDOW_MS) {
+      out.push({ runId, runDir, pgid: info.pgid });
+    }
+  }
+  return out;
+}
+
+/**
+ * A run is recorded finished as soon as its wrapper (the group leader) has written the exit
+ * status, a moment before the wrapper itself exits. Give those leaders that moment, so the
+ * wrapper is not mistaken for a process the run left behind.
+ */
+async function letWrappersExit(root: string, projectId: string, taskId: string): Promise<void> {
+  const own = listRunDirs(taskDir(root, projectId, taskId));
+  const deadline = Date.now() + WRAPPER_EXIT_GRACE_MS;
+  for (const { pgid } of recentFinishedRuns(own)) {
+    while (isProcessRunning(pgid) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+}
 
 /** Active child runs of the given task's runs. */
 export function findActiveChildren(root: string, projectId: string, taskId: string): ChildRun[] {
@@ -37,14 +70,8 @@ export function findActiveChildren(root: string, projectId: string, taskId: stri
   const parents = new Set(own.map((r) => r.runId));
   if (parents.size === 0) return [];
   const children: ChildRun[] = [];
-  const now = Date.now();
-  for (const { runId, runDir } of own) {
-    const info = tryReadRunInfo(runDir);
-    if (info === undefined || !isTerminalStatus(info.status)) continue;
-    // Only recent runs: an old pgid may belong to an unrelated process group by now.
-    const ended = Date.parse(info.end_time);
-    if (!Number.isFinite(ended) || now - ended > LEFTOVER_WINDOW_MS) continue;
-    if (isGroupAlive(info.pgid)) {
+  for (const { runId, runDir, pgid } of recentFinishedRuns(own)) {
+    if (isGroupAlive(pgid)) {
       children.push({ runId, taskId, runDir, parentRunId: runId, kind: 'processes' });
     }
   }
@@ -84,6 +111,7 @@ export type ChildWaitResult =
 
 /** Wait until no child run is active, the timeout passes or the signal aborts. */
 export async function waitForChildren(wait: ChildWait): Promise<ChildWaitResult> {
+  await letWrappersExit(wait.root, wait.projectId, wait.taskId);
   const first = findActiveChildren(wait.root, wait.projectId, wait.taskId);
   if (first.length === 0) return { kind: 'none' };
   wait.onWaiting?.(first);
