@@ -68,6 +68,11 @@ describe('run-agent task exit codes (background + wait)', () => {
     expect(unknown.stderr).toBe(
       'Error: unknown agent "nope" (known: claude, codex, gemini, perplexity, xai, demo)\n',
     );
+    const badConfig = sh(
+      'printf "agents:\\n  x:\\n    bogus: 1\\n" > bad.yaml; run-agent task --project-id proj --agent codex --prompt hi --config bad.yaml',
+    );
+    expect(badConfig.code).toBe(3);
+    expect(badConfig.stderr).toMatch(/^Error: config .*bad\.yaml.*bogus/);
     const generated = sh('run-agent task --project-id proj --agent codex --prompt "hello world"');
     expect(generated.code).toBe(0);
     const id = /task_id: (\S+)/.exec(generated.stdout)?.[1];
