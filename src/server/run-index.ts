@@ -13,7 +13,13 @@ import { FILES } from '../core/layout.js';
 import { log } from '../core/log.js';
 import { isTerminalStatus, tryReadRunInfo, type RunInfo } from '../core/run-info.js';
 import { listProjects, listRunDirs, listTasks } from '../core/store.js';
-import { isDone, readLoopState, readTaskConfig, type TaskLoopState } from '../core/task-files.js';
+import {
+  isActiveLoopStatus,
+  isDone,
+  readLoopState,
+  readTaskConfig,
+  type TaskLoopState,
+} from '../core/task-files.js';
 
 export interface RunEntry {
   info: RunInfo;
@@ -221,10 +227,11 @@ export class RunIndex {
         }
       }
     }
+    const changed = entry === undefined || taskChanged(entry, fresh);
     entry = fresh;
     this.tasks.set(key, entry);
     this.watchTask(entry);
-    this.publish({ seq: 0, kind: 'task', task: entry });
+    if (changed) this.publish({ seq: 0, kind: 'task', task: entry });
     return entry;
   }
 
@@ -264,7 +271,7 @@ export class RunIndex {
         mtime !== task.mtimeMs ||
         runsMtime > task.mtimeMs ||
         hasActive ||
-        task.loop !== undefined
+        (task.loop !== undefined && isActiveLoopStatus(task.loop.status))
       ) {
         this.refreshTask(task.projectId, task.taskId);
       }
@@ -456,6 +463,18 @@ export class RunIndex {
       this.backlog.splice(0, this.backlog.length - this.backlogSize);
     this.emitter.emit('event', event);
   }
+}
+
+/** Whether a re-read task differs in anything the API shows. */
+function taskChanged(a: TaskEntry, b: TaskEntry): boolean {
+  return (
+    a.done !== b.done ||
+    a.runIds.length !== b.runIds.length ||
+    a.runIds[a.runIds.length - 1] !== b.runIds[b.runIds.length - 1] ||
+    a.loop?.status !== b.loop?.status ||
+    a.loop?.updated_at !== b.loop?.updated_at ||
+    a.dependsOn.join(',') !== b.dependsOn.join(',')
+  );
 }
 
 /** Bus appends, temp files and lock files change nothing the index shows. */
