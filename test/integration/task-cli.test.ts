@@ -81,6 +81,21 @@ describe('run-agent task exit codes (background + wait)', () => {
   });
 });
 
+describe('run-agent task rate limit', () => {
+  it('refuses runs past rate_limits.per_agent.requests_per_day with exit 1', () => {
+    const result = sh(`
+      printf "rate_limits:\\n  per_agent:\\n    requests_per_day: 1\\n" > config.yaml
+      run-agent task --project-id proj --task-id one --agent codex --prompt x >/dev/null; echo "one=$?"
+      run-agent task --project-id proj --task-id two --agent codex --prompt x >/dev/null; echo "two=$?"
+    `);
+    expect(result.stdout).toBe('one=0\ntwo=1\n');
+    expect(result.stderr).toMatch(
+      /^Error: task proj\/two failed: rate limit reached for agent codex: 1\/1 runs today; resets at \d{4}-\d\d-\d\dT00:00:00Z \(in \S+\)\n$/,
+    );
+    expect(listRunDirs(task('two'))).toHaveLength(0);
+  });
+});
+
 describe('run-agent task supervision', () => {
   it('SIGTERM stops the current run and exits 1 with the loop stopped', async () => {
     const child = spawn(
