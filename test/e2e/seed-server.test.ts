@@ -7,11 +7,9 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerStatus, TaskDetail } from '../../src/client/api-types.js';
-import { FAKE_AGENTS_DIR } from '../fixtures/agents/process-helper.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   e2eEnv,
-  e2ePath,
   freePort,
   isHealthy,
   runConductor,
@@ -159,39 +157,11 @@ describe('seed: Test Error Paths', () => {
     return e2eEnv({ CONDUCTOR_URL: s.url, HOME: dir });
   }
 
-  /**
-   * The shared fake codex knows keywords, not English: this `codex`, first on the server's
-   * PATH, hands the seed's "infinite loop" prompt to it as FAKE_HANG (an agent that never
-   * finishes), and everything else through unchanged.
-   */
-  function infiniteLoopCodex(): string {
-    const bin = join(dir, 'bin');
-    mkdirSync(bin);
-    const script = join(bin, 'codex');
-    writeFileSync(
-      script,
-      [
-        '#!/bin/sh',
-        // Not a run (`codex --version`): nothing to read on stdin.
-        `[ "$1" = exec ] || exec ${JSON.stringify(join(FAKE_AGENTS_DIR, 'codex'))} "$@"`,
-        'prompt=$(cat)',
-        'case "$prompt" in',
-        `  *"infinite loop"*) prompt="FAKE_HANG $prompt" ;;`,
-        'esac',
-        `printf '%s\\n' "$prompt" | exec ${JSON.stringify(join(FAKE_AGENTS_DIR, 'codex'))} "$@"`,
-        '',
-      ].join('\n'),
-      { mode: 0o755 },
-    );
-    return `${bin}:${e2ePath()}`;
-  }
-
   it('an agent that loops forever times out, the task fails gracefully, the server keeps serving', async () => {
     // The seed gives no --timeout, so the agent's configured timeout (seed: agents.<name>.timeout)
     // applies; no retries keeps the test short.
     const s = await startWithConfig(
       'agents:\n  codex:\n    type: codex\n    timeout: 3\n    max_retries: 0\n',
-      infiniteLoopCodex(),
     );
     const env = client(s);
     const created = await runConductor(
@@ -240,11 +210,11 @@ describe('seed: Test Error Paths', () => {
   });
 
   it('a prompt about a missing file finishes and its output.md reports the missing file', async () => {
-    // The built-in demo agent checks the files a prompt names (the fake codex does not read files).
+    // The fake codex, like a real agent, checks the files the task names and reports missing ones.
     const s = await startWithConfig('agents:\n  codex:\n    type: codex\n');
     const env = client(s);
     const created = await runConductor(
-      ['task', 'create', '--agent', 'demo', '--prompt', 'process nonexistent.txt'],
+      ['task', 'create', '--agent', 'codex', '--prompt', 'process nonexistent.txt'],
       {
         env,
         cwd: dir,
@@ -259,7 +229,7 @@ describe('seed: Test Error Paths', () => {
     const task = JSON.parse(waited.stdout) as TaskDetail;
     const runId = task.latest_run_id ?? '';
     const output = readFileSync(join(dir, 'runs', 'default', taskId, runId, 'output.md'), 'utf8');
-    expect(output).toMatch(/nonexistent\.txt`?: missing/);
+    expect(output).toMatch(/file not found: nonexistent\.txt/);
     expect(await isHealthy(s.url)).toBe(true);
   });
 });
