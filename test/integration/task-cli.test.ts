@@ -81,6 +81,18 @@ describe('run-agent task exit codes (background + wait)', () => {
   });
 });
 
+describe('run-agent task inside an agent', () => {
+  it("takes the project from JRUN_PROJECT_ID but starts a new task, not the caller's", () => {
+    const result = sh(
+      'JRUN_PROJECT_ID=proj JRUN_TASK_ID=caller run-agent task --agent codex --prompt "sub work" | head -1',
+    );
+    expect(result.stdout).toBe('project_id: proj\n');
+    expect(existsSync(task('caller'))).toBe(false);
+    const tasks = sh('run-agent list --project proj').stdout;
+    expect(tasks).toMatch(/\ntask-\d{8}-\d{6}-sub-work +1 +completed +DONE/);
+  });
+});
+
 describe('run-agent task rate limit', () => {
   it('refuses runs past rate_limits.per_agent.requests_per_day with exit 1', () => {
     const result = sh(`

@@ -162,7 +162,10 @@ export async function runLoopFromFlags(flags: TaskFlags, mode: 'task' | 'resume'
   if (mode === 'resume' && scope.taskId === undefined) {
     throw new errors.ValidationError('which task? --task-id is required to resume');
   }
-  const taskId = scope.taskId ?? ids.generateTaskId(prompt);
+  // Inside an agent, JRUN_TASK_ID is the agent's own task: a new `task` without --task-id is a
+  // new task (generated id), never a second loop of the caller's.
+  const explicitTask = flags.taskId ?? flags.task;
+  const taskId = (mode === 'resume' ? scope.taskId : explicitTask) ?? ids.generateTaskId(prompt);
   const agent = selectAgent(flags.agent, config);
   const parentRunId = flags.parentRunId ?? (process.env.JRUN_ID || undefined);
   const taskDir = layout.taskDir(root, scope.projectId, taskId);
@@ -174,6 +177,9 @@ export async function runLoopFromFlags(flags: TaskFlags, mode: 'task' | 'resume'
     taskFiles.clearStopRequested(taskDir);
   }
 
+  // The loop supervises agents for a long time: a reader that goes away (`| head`) must not
+  // kill it with EPIPE; only the messages are lost.
+  process.stdout.on('error', () => undefined);
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (): void => {
