@@ -201,6 +201,9 @@ function initialInfo(opts: JobOptions, p: Prepared, timeoutMs: number): RunInfo 
   return info;
 }
 
+/** How often a queued run looks for another process's stop marker (local stops abort at once). */
+const QUEUED_STOP_POLL_MS = 500;
+
 /** Wait for a slot; a stop request (local abort or another process's marker) ends the wait. */
 async function waitForSlot(
   opts: JobOptions,
@@ -218,7 +221,7 @@ async function waitForSlot(
       onQueued: () => {
         markerTimer = setInterval(() => {
           if (readStopMarker(runDir) !== undefined) controller.abort();
-        }, 100);
+        }, QUEUED_STOP_POLL_MS);
       },
     });
   } catch (error) {
