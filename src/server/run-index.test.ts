@@ -86,6 +86,7 @@ describe('RunIndex', () => {
     const seqs = events.map((e) => e.seq);
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     expect(index.eventsSince(seqs.at(-2)!)).toHaveLength(1);
+    expect(index.eventsSince(index.lastSeq + 100)).toBeUndefined();
   });
 
   it('without watchers, the periodic pass still finds new runs', async () => {

@@ -157,6 +157,8 @@ export class RunIndex {
   eventsSince(seq: number): IndexEvent[] | undefined {
     const first = this.backlog[0];
     if (first !== undefined && seq < first.seq - 1) return undefined;
+    // An id from before a server restart (numbers start again): the client must reload.
+    if (seq > this.seq) return undefined;
     return this.backlog.filter((e) => e.seq > seq);
   }
 

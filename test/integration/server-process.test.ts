@@ -13,6 +13,7 @@ import {
   FAKE_AGENTS,
   freshDir,
   httpJson,
+  openSse,
   REPO,
   startServerProcess,
   waitFor,
@@ -52,7 +53,13 @@ describe('conductor serve (process)', () => {
     const server = await startServerProcess(['--root', join(freshDir(), 'root')]);
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect((await httpJson(`${server.url}/api/v1/health`)).body).toEqual({ status: 'ok' });
+    // An open event stream does not hold the shutdown up: it is closed and the server exits.
+    const events = openSse(`${server.url}/api/v1/events`);
+    await events.response;
+    const stopping = Date.now();
     expect(await server.stop()).toBe(0);
+    await events.ended;
+    expect(Date.now() - stopping).toBeLessThan(5_000);
 
     const refused = spawnSync(
       process.execPath,
