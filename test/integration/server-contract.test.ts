@@ -421,6 +421,19 @@ describe('auth, CORS, body limit, rate limits', () => {
     expect(audit.join('\n')).not.toContain('wrong-token-xyz');
   });
 
+  it('readiness is 503 when free disk space is below storage.min_free_bytes', async () => {
+    t = await makeApp(freshDir(), {
+      configure: (c) => (c.storage.minFreeBytes = Number.MAX_SAFE_INTEGER),
+    });
+    const res = await t.app.inject('/api/v1/ready');
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toMatchObject({
+      status: 'not_ready',
+      checks: { root_writable: true, disk_ok: false },
+    });
+    expect((await t.app.inject('/api/v1/health')).statusCode).toBe(200);
+  });
+
   it('CORS allow-list and preflight', async () => {
     t = await makeApp(freshDir(), {
       configure: (c) => (c.api.corsOrigins = ['http://ui.example']),

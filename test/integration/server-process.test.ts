@@ -4,6 +4,7 @@
  * the run and its loop (finishing truthfully), and records a run whose agent died as crashed.
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readRunInfo } from '../../src/core/run-info.js';
@@ -78,6 +79,21 @@ describe('conductor serve (process)', () => {
     expect(refused.status).toBe(3);
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);
     expect(refused.stderr).toMatch(/^Error: refusing to listen on 0\.0\.0\.0 without an API key/);
+  });
+
+  it('takes CONDUCTOR_ROOT and CONDUCTOR_API_KEY from the environment', async () => {
+    const root = join(freshDir(), 'env-root');
+    const server = await startServerProcess([], {
+      CONDUCTOR_ROOT: root,
+      CONDUCTOR_API_KEY: 'env-key-123',
+    });
+    expect((await httpJson(`${server.url}/api/v1/runs`)).status).toBe(401);
+    const ok = await httpJson(`${server.url}/api/v1/runs`, {
+      headers: { authorization: 'Bearer env-key-123' },
+    });
+    expect(ok.status).toBe(200);
+    expect(existsSync(root)).toBe(true);
+    expect(await server.stop()).toBe(0);
   });
 
   it('`run-agent serve` is the same server', () => {
