@@ -85,12 +85,13 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
   app.decorateRequest('user', 'anonymous');
   app.decorateRequest('startNs', 0n);
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback-style hooks: they run on every request, and skip a promise per hook.
+  app.addHook('onRequest', (request, reply, done) => {
     request.startNs = process.hrtime.bigint();
     void reply.header(REQUEST_ID_HEADER, request.id);
     const path = pathOf(request);
-    if (applyCors(ctx.config.api.corsOrigins, request, reply)) return reply; // preflight answered
-    if (!ctx.auth.enabled || isAuthExempt(path) || request.method === 'OPTIONS') return;
+    if (applyCors(ctx.config.api.corsOrigins, request, reply)) return; // preflight answered
+    if (!ctx.auth.enabled || isAuthExempt(path) || request.method === 'OPTIONS') return done();
     const key = presentedKey(request.headers);
     const user = key !== undefined ? ctx.auth.userFor(key) : undefined;
     if (user === undefined) {
@@ -102,20 +103,23 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
         path,
         reason: key === undefined ? 'no key' : 'wrong key',
       });
-      throw new HttpError(401, 'UNAUTHORIZED', 'valid API key required', {
-        'www-authenticate': 'Bearer realm="conductor"',
-      });
+      return done(
+        new HttpError(401, 'UNAUTHORIZED', 'valid API key required', {
+          'www-authenticate': 'Bearer realm="conductor"',
+        }),
+      );
     }
     request.user = user;
+    done();
   });
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const seconds = Number(process.hrtime.bigint() - request.startNs) / 1e9;
     const route = request.routeOptions.url ?? 'unmatched';
     ctx.metrics.recordHttp(route, request.method, reply.statusCode, seconds);
     const quiet = route === '/api/v1/health' || route === '/metrics' || route === '/healthz';
     // Probes are logged only at debug: at thousands of requests/s the line costs more than the answer.
-    if (quiet && !ctx.logger.isLevelEnabled('debug')) return;
+    if (quiet && !ctx.logger.isLevelEnabled('debug')) return done();
     const fields = {
       request_id: request.id,
       method: request.method,
@@ -126,6 +130,7 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
     };
     if (quiet) request.log.debug(fields, 'request');
     else request.log.info(fields, 'request');
+    done();
   });
 
   app.setErrorHandler(async (error, request, reply) => {
