@@ -5,7 +5,6 @@
  */
 import { closeSync, fstatSync, openSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { errnoCode, fsError, NotFoundError } from './errors.js';
 import { lockSync, unlock } from './flock.js';
 import { writeFileAtomicSync } from './fs-atomic.js';
@@ -172,36 +171,36 @@ function defaultFor(key: string): string | number {
   }
 }
 
-const intLike = z.preprocess(
-  (v) => (typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v),
-  z.number().int(),
-);
-const numLike = z.preprocess(
-  (v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v),
-  z.number(),
-);
-const str = z.preprocess(
-  (v) =>
-    v === null || v === undefined
-      ? undefined
-      : typeof v === 'object'
-        ? JSON.stringify(v)
-        : String(v as string),
-  z.string().optional(),
-);
+/** Whole numbers may arrive as numbers or numeric strings; anything else is dropped. */
+function asInt(value: unknown): number | undefined {
+  const n = typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+  return typeof n === 'number' && Number.isInteger(n) ? n : undefined;
+}
+
+function asNumber(value: unknown): number | undefined {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
+}
+
+function asText(value: unknown): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value);
+}
 
 /** Lenient shape check of what we read: wrong types are dropped, never fatal. */
-const KNOWN_FIELDS: Record<string, z.ZodType> = {
-  version: intLike,
-  pid: intLike,
-  pgid: intLike,
-  exit_code: intLike,
-  attempt: intLike,
-  timeout_s: numLike,
-  input_tokens: intLike,
-  output_tokens: intLike,
-  cached_input_tokens: intLike,
-  cost_usd: numLike,
+const KNOWN_FIELDS: Record<string, (value: unknown) => number | undefined> = {
+  version: asInt,
+  pid: asInt,
+  pgid: asInt,
+  exit_code: asInt,
+  attempt: asInt,
+  timeout_s: asNumber,
+  input_tokens: asInt,
+  output_tokens: asInt,
+  cached_input_tokens: asInt,
+  cost_usd: asNumber,
 };
 
 /**
@@ -219,18 +218,15 @@ export function parseRunInfo(text: string, runDir?: string): RunInfo {
   }
   const record: Record<string, unknown> =
     raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? { ...raw } : {};
-  for (const [key, schema] of Object.entries(KNOWN_FIELDS)) {
+  for (const [key, coerce] of Object.entries(KNOWN_FIELDS)) {
     if (!(key in record)) continue;
-    const parsed = schema.safeParse(record[key]);
-    if (parsed.success) record[key] = parsed.data;
-    else delete record[key];
+    const value = coerce(record[key]);
+    if (value === undefined) delete record[key];
+    else record[key] = value;
   }
   for (const [key, value] of Object.entries(record)) {
     if (key in KNOWN_FIELDS) continue;
-    if ((KEY_ORDER as readonly string[]).includes(key)) {
-      const parsed = str.safeParse(value);
-      record[key] = parsed.success ? parsed.data : undefined;
-    }
+    if ((KEY_ORDER as readonly string[]).includes(key)) record[key] = asText(value);
   }
   const fromPath = runDir !== undefined ? pathIds(runDir) : undefined;
   const info: RunInfo = {

@@ -6,7 +6,7 @@
 import { hostname } from 'node:os';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { z } from 'zod';
+import { lazySchema } from './zod-lazy.js';
 import { errnoCode, fsError } from './errors.js';
 import { writeFileAtomicSync } from './fs-atomic.js';
 import { assertSafeId, formatPreciseTimestamp } from './ids.js';
@@ -88,12 +88,14 @@ export interface TaskConfig {
   depends_on: string[];
 }
 
-const taskConfigSchema = z.object({
-  depends_on: z.preprocess(
-    (v) => (v === null || v === undefined ? [] : typeof v === 'string' ? [v] : v),
-    z.array(z.preprocess((v) => String(v as string), z.string())),
-  ),
-});
+const taskConfigSchema = lazySchema((z) =>
+  z.object({
+    depends_on: z.preprocess(
+      (v) => (v === null || v === undefined ? [] : typeof v === 'string' ? [v] : v),
+      z.array(z.preprocess((v) => String(v as string), z.string())),
+    ),
+  }),
+);
 
 export function readTaskConfig(taskDir: string): TaskConfig {
   const text = readTextIfExists(join(taskDir, FILES.taskConfig));
@@ -104,7 +106,7 @@ export function readTaskConfig(taskDir: string): TaskConfig {
   } catch {
     raw = {};
   }
-  const parsed = taskConfigSchema.safeParse(raw);
+  const parsed = taskConfigSchema().safeParse(raw);
   const deps = parsed.success ? parsed.data.depends_on : [];
   return { depends_on: deps.map((d) => d.trim()).filter((d) => d !== '') };
 }
@@ -235,33 +237,34 @@ const KEY_ORDER: readonly (keyof TaskLoopState)[] = [
   'depends_on',
 ];
 
-const int = z.preprocess(
-  (v) => (typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v),
-  z.number().int(),
-);
-const text = z.preprocess(
-  (v) => (v === null || v === undefined ? '' : String(v as string)),
-  z.string(),
-);
-
-const loopStateSchema = z.object({
-  status: z.enum(['queued', 'blocked', 'running', 'done', 'failed', 'stopped']),
-  owner_pid: int.catch(0),
-  owner_host: text.catch(''),
-  owner_started_at: text.catch(''),
-  agent: text.catch(''),
-  attempt: int.catch(0),
-  restarts: int.catch(0),
-  retries: int.catch(0),
-  max_restarts: int.catch(0),
-  exit_code: int.catch(-1),
-  updated_at: text.catch(''),
-  error_summary: z.string().optional().catch(undefined),
-  current_run_id: z.string().optional().catch(undefined),
-  restart_delay_ms: int.optional().catch(undefined),
-  max_retries: int.optional().catch(undefined),
-  retry_base_delay_ms: int.optional().catch(undefined),
-  depends_on: z.array(z.string()).optional().catch(undefined),
+const loopStateSchema = lazySchema((z) => {
+  const int = z.preprocess(
+    (v) => (typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v),
+    z.number().int(),
+  );
+  const text = z.preprocess(
+    (v) => (v === null || v === undefined ? '' : String(v as string)),
+    z.string(),
+  );
+  return z.object({
+    status: z.enum(['queued', 'blocked', 'running', 'done', 'failed', 'stopped']),
+    owner_pid: int.catch(0),
+    owner_host: text.catch(''),
+    owner_started_at: text.catch(''),
+    agent: text.catch(''),
+    attempt: int.catch(0),
+    restarts: int.catch(0),
+    retries: int.catch(0),
+    max_restarts: int.catch(0),
+    exit_code: int.catch(-1),
+    updated_at: text.catch(''),
+    error_summary: z.string().optional().catch(undefined),
+    current_run_id: z.string().optional().catch(undefined),
+    restart_delay_ms: int.optional().catch(undefined),
+    max_retries: int.optional().catch(undefined),
+    retry_base_delay_ms: int.optional().catch(undefined),
+    depends_on: z.array(z.string()).optional().catch(undefined),
+  });
 });
 
 export function formatLoopState(state: TaskLoopState): string {
@@ -285,7 +288,7 @@ export function readLoopState(taskDir: string): TaskLoopState | undefined {
   } catch {
     return undefined;
   }
-  const parsed = loopStateSchema.safeParse(raw);
+  const parsed = loopStateSchema().safeParse(raw);
   if (!parsed.success) return undefined;
   const state: TaskLoopState = { ...parsed.data };
   for (const key of Object.keys(state) as (keyof TaskLoopState)[]) {
