@@ -3,10 +3,9 @@
  * loop in-process, stop, resume, delete. The loop itself is the runner's (runTask); this
  * file only owns which loops this server process drives, so it can stop them.
  */
-import { rmSync } from 'node:fs';
 import type { FastifyRequest } from 'fastify';
 import type { AgentConfig } from '../core/config.js';
-import { ConflictError, fsError, NotFoundError } from '../core/errors.js';
+import { ConflictError, NotFoundError } from '../core/errors.js';
 import { parseProjectId, parseTaskId } from '../core/ids.js';
 import { taskDir as taskDirOf } from '../core/layout.js';
 import { isTerminalStatus } from '../core/run-info.js';
@@ -20,6 +19,7 @@ import {
   writeStopRequested,
 } from '../core/task-files.js';
 import { stopRun } from '../runner/job.js';
+import { deleteTask as deleteTaskFolder } from '../runner/task-admin.js';
 import type { ServerContext } from './context.js';
 import type { TaskEntry } from './run-index.js';
 import { startTaskLoop, type LoopRequest } from './task-loop-binding.js';
@@ -157,14 +157,12 @@ export function clearForResume(task: TaskEntry): void {
   clearStopRequested(task.dir);
 }
 
-export function deleteTask(ctx: ServerContext, task: TaskEntry): void {
-  if (isTaskActive(ctx, task))
+/** Delete a finished task (409 while its loop or a run is active), through the runner. */
+export async function deleteTask(ctx: ServerContext, task: TaskEntry): Promise<void> {
+  if (isTaskActive(ctx, task)) {
     throw new ConflictError(`task ${task.taskId} is running; stop it first`);
-  try {
-    rmSync(task.dir, { recursive: true, force: true });
-  } catch (error) {
-    throw fsError('delete', task.dir, error);
   }
+  await deleteTaskFolder(task.dir, { force: false });
   ctx.index.forgetTask(`${task.projectId}/${task.taskId}`);
 }
 

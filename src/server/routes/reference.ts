@@ -133,7 +133,7 @@ export function registerReferenceRoutes(app: FastifyInstance, ctx: ServerContext
     refuseFromWebUi(request);
     const { project_id } = parseQuery(projectQuery, request.query);
     const task = getTask(ctx, project_id, request.params.t);
-    deleteTask(ctx, task);
+    await deleteTask(ctx, task);
     auditTask(ctx, request, 'task.delete', task);
     return reply.code(204).send();
   });
@@ -237,7 +237,7 @@ export function registerReferenceRoutes(app: FastifyInstance, ctx: ServerContext
   app.delete<PT>('/api/projects/:p/tasks/:t', async (request, reply) => {
     refuseFromWebUi(request);
     const task = getTask(ctx, request.params.p, request.params.t);
-    deleteTask(ctx, task);
+    await deleteTask(ctx, task);
     auditTask(ctx, request, 'task.delete', task);
     return reply.code(204).send();
   });

@@ -240,7 +240,7 @@ export function registerTaskRoutes(app: FastifyInstance, ctx: ServerContext): vo
   app.delete<TaskParams>('/api/v1/projects/:p/tasks/:t', async (request, reply) => {
     refuseFromWebUi(request);
     const task = getTask(ctx, request.params.p, request.params.t);
-    deleteTask(ctx, task);
+    await deleteTask(ctx, task);
     auditTask(ctx, request, 'task.delete', task);
     return reply.code(204).send();
   });
