@@ -6,11 +6,12 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { ConfigError, errnoCode } from './errors.js';
 import { safeIdProblem } from './ids.js';
 import { expandHome } from './layout.js';
 import { parseYaml } from './yaml.js';
+import { lazySchema } from './zod-lazy.js';
 
 export const AGENT_TYPES = [
   'claude',
@@ -122,16 +123,6 @@ const UNIT_MS: Record<string, number> = {
   h: 3_600_000,
 };
 
-/** Seconds as a number, or a Go-style duration string (`15m`, `1h30m`, `500ms`). */
-const SECONDS_EXPECTED = 'expected a positive number of seconds or a duration like 30s, 15m, 1h';
-const seconds = z.union(
-  [
-    z.number({ error: SECONDS_EXPECTED }).positive({ error: SECONDS_EXPECTED }),
-    z.string({ error: SECONDS_EXPECTED }).regex(DURATION, { error: SECONDS_EXPECTED }),
-  ],
-  { error: SECONDS_EXPECTED },
-);
-
 function toMs(value: number | string): number {
   if (typeof value === 'number') return Math.round(value * 1000);
   let total = 0;
@@ -140,23 +131,6 @@ function toMs(value: number | string): number {
   }
   return Math.round(total);
 }
-
-const nonNegInt = z
-  .number({ error: 'expected a whole number' })
-  .int({ error: 'expected a whole number' })
-  .min(0);
-const port = z.number().int().min(0).max(65535, { error: 'expected a port number 0-65535' });
-const sizeBytes = z.union(
-  [
-    nonNegInt,
-    z.string().regex(/^\d+(?:\.\d+)?\s*(?:B|KB|KiB|MB|MiB|GB|GiB)?$/i, {
-      error: 'expected a size in bytes or like 10MB, 1GiB',
-    }),
-  ],
-  {
-    error: 'expected a size in bytes or like 10MB, 1GiB',
-  },
-);
 
 function toBytes(value: number | string): number {
   if (typeof value === 'number') return value;
@@ -176,98 +150,129 @@ function toBytes(value: number | string): number {
   return Math.round(n * (mult[unit] ?? 1));
 }
 
-const stringList = z.union([z.string(), z.array(z.string())]);
+/** The config schema, built on first use (see zod-lazy.ts). */
+const configSchema = lazySchema((z) => {
+  /** Seconds as a number, or a Go-style duration string (`15m`, `1h30m`, `500ms`). */
+  const SECONDS_EXPECTED = 'expected a positive number of seconds or a duration like 30s, 15m, 1h';
+  const seconds = z.union(
+    [
+      z.number({ error: SECONDS_EXPECTED }).positive({ error: SECONDS_EXPECTED }),
+      z.string({ error: SECONDS_EXPECTED }).regex(DURATION, { error: SECONDS_EXPECTED }),
+    ],
+    { error: SECONDS_EXPECTED },
+  );
 
-const agentSchema = z.strictObject({
-  type: z.string().optional(),
-  cli: stringList.optional(),
-  command: stringList.optional(),
-  args: z.array(z.string()).optional(),
-  model: z.string().optional(),
-  base_url: z.url({ error: 'expected a URL like https://api.example.com' }).optional(),
-  timeout: seconds.optional(),
-  idle_timeout: seconds.optional(),
-  token: z.string().optional(),
-  token_file: z.string().optional(),
-  env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
-  max_retries: nonNegInt.optional(),
-  retry_delay: seconds.optional(),
+  const nonNegInt = z
+    .number({ error: 'expected a whole number' })
+    .int({ error: 'expected a whole number' })
+    .min(0);
+  const port = z.number().int().min(0).max(65535, { error: 'expected a port number 0-65535' });
+  const sizeBytes = z.union(
+    [
+      nonNegInt,
+      z.string().regex(/^\d+(?:\.\d+)?\s*(?:B|KB|KiB|MB|MiB|GB|GiB)?$/i, {
+        error: 'expected a size in bytes or like 10MB, 1GiB',
+      }),
+    ],
+    {
+      error: 'expected a size in bytes or like 10MB, 1GiB',
+    },
+  );
+
+  const stringList = z.union([z.string(), z.array(z.string())]);
+
+  const agentSchema = z.strictObject({
+    type: z.string().optional(),
+    cli: stringList.optional(),
+    command: stringList.optional(),
+    args: z.array(z.string()).optional(),
+    model: z.string().optional(),
+    base_url: z.url({ error: 'expected a URL like https://api.example.com' }).optional(),
+    timeout: seconds.optional(),
+    idle_timeout: seconds.optional(),
+    token: z.string().optional(),
+    token_file: z.string().optional(),
+    env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+    max_retries: nonNegInt.optional(),
+    retry_delay: seconds.optional(),
+  });
+
+  const apiKeySchema = z.strictObject({
+    user: z.string().min(1),
+    key: z.string().min(1).optional(),
+    key_file: z.string().optional(),
+  });
+
+  return z.strictObject({
+    agents: z.record(z.string(), agentSchema.nullable()).optional(),
+    defaults: z
+      .strictObject({
+        agent: z.string().optional(),
+        timeout: seconds.optional(),
+        max_concurrent_runs: nonNegInt.optional(),
+        max_concurrent_root_tasks: nonNegInt.optional(),
+        max_restarts: nonNegInt.optional(),
+        restart_delay: seconds.optional(),
+        child_wait_timeout: seconds.optional(),
+        stop_grace: seconds.optional(),
+        max_retries: nonNegInt.optional(),
+        retry_delay: seconds.optional(),
+        diversification: z.record(z.string(), z.unknown()).optional(),
+      })
+      .optional(),
+    rate_limits: z
+      .strictObject({
+        per_user: z
+          .strictObject({
+            requests_per_hour: nonNegInt.optional(),
+            max_concurrent: nonNegInt.optional(),
+          })
+          .optional(),
+        per_agent: z.strictObject({ requests_per_day: nonNegInt.optional() }).optional(),
+      })
+      .optional(),
+    api: z
+      .strictObject({
+        host: z.string().min(1).optional(),
+        port: port.optional(),
+        cors_origins: z.array(z.string()).optional(),
+        auth_enabled: z.boolean().optional(),
+        api_key: z.string().optional(),
+        api_keys: z.array(apiKeySchema).optional(),
+        body_limit: sizeBytes.optional(),
+        sse: z
+          .strictObject({
+            poll_interval_ms: nonNegInt.optional(),
+            discovery_interval_ms: nonNegInt.optional(),
+            heartbeat_interval_s: nonNegInt.optional(),
+            max_clients_per_run: nonNegInt.optional(),
+          })
+          .optional(),
+      })
+      .optional(),
+    storage: z
+      .strictObject({
+        runs_dir: z.string().optional(),
+        extra_roots: z.array(z.string()).optional(),
+        layout: z.enum(['seed', 'reference']).optional(),
+        min_free: sizeBytes.optional(),
+        max_log_bytes: sizeBytes.optional(),
+        audit_max_bytes: sizeBytes.optional(),
+      })
+      .optional(),
+    webhook: z
+      .strictObject({
+        url: z.url(),
+        events: z.array(z.string()).optional(),
+        secret: z.string().optional(),
+        timeout: seconds.optional(),
+      })
+      .optional(),
+  });
 });
 
-const apiKeySchema = z.strictObject({
-  user: z.string().min(1),
-  key: z.string().min(1).optional(),
-  key_file: z.string().optional(),
-});
-
-const configSchema = z.strictObject({
-  agents: z.record(z.string(), agentSchema.nullable()).optional(),
-  defaults: z
-    .strictObject({
-      agent: z.string().optional(),
-      timeout: seconds.optional(),
-      max_concurrent_runs: nonNegInt.optional(),
-      max_concurrent_root_tasks: nonNegInt.optional(),
-      max_restarts: nonNegInt.optional(),
-      restart_delay: seconds.optional(),
-      child_wait_timeout: seconds.optional(),
-      stop_grace: seconds.optional(),
-      max_retries: nonNegInt.optional(),
-      retry_delay: seconds.optional(),
-      diversification: z.record(z.string(), z.unknown()).optional(),
-    })
-    .optional(),
-  rate_limits: z
-    .strictObject({
-      per_user: z
-        .strictObject({
-          requests_per_hour: nonNegInt.optional(),
-          max_concurrent: nonNegInt.optional(),
-        })
-        .optional(),
-      per_agent: z.strictObject({ requests_per_day: nonNegInt.optional() }).optional(),
-    })
-    .optional(),
-  api: z
-    .strictObject({
-      host: z.string().min(1).optional(),
-      port: port.optional(),
-      cors_origins: z.array(z.string()).optional(),
-      auth_enabled: z.boolean().optional(),
-      api_key: z.string().optional(),
-      api_keys: z.array(apiKeySchema).optional(),
-      body_limit: sizeBytes.optional(),
-      sse: z
-        .strictObject({
-          poll_interval_ms: nonNegInt.optional(),
-          discovery_interval_ms: nonNegInt.optional(),
-          heartbeat_interval_s: nonNegInt.optional(),
-          max_clients_per_run: nonNegInt.optional(),
-        })
-        .optional(),
-    })
-    .optional(),
-  storage: z
-    .strictObject({
-      runs_dir: z.string().optional(),
-      extra_roots: z.array(z.string()).optional(),
-      layout: z.enum(['seed', 'reference']).optional(),
-      min_free: sizeBytes.optional(),
-      max_log_bytes: sizeBytes.optional(),
-      audit_max_bytes: sizeBytes.optional(),
-    })
-    .optional(),
-  webhook: z
-    .strictObject({
-      url: z.url(),
-      events: z.array(z.string()).optional(),
-      secret: z.string().optional(),
-      timeout: seconds.optional(),
-    })
-    .optional(),
-});
-
-type RawConfig = z.infer<typeof configSchema>;
+type RawConfig = z.infer<ReturnType<typeof configSchema>>;
+type RawAgent = NonNullable<NonNullable<RawConfig['agents']>[string]>;
 
 // ---- discovery ----------------------------------------------------------------------------
 
@@ -341,7 +346,7 @@ export function parseConfigFile(path: string): RawConfig {
     throw new ConfigError('CONFIG_INVALID', `config ${path}: invalid YAML: ${reason}`);
   }
   if (data === undefined || data === null) return {};
-  const result = configSchema.safeParse(data);
+  const result = configSchema().safeParse(data);
   if (!result.success) {
     throw new ConfigError(
       'CONFIG_INVALID',
@@ -489,11 +494,7 @@ interface AgentContext {
   warnings: string[];
 }
 
-function resolveAgent(
-  name: string,
-  spec: z.infer<typeof agentSchema>,
-  ctx: AgentContext,
-): AgentConfig {
+function resolveAgent(name: string, spec: RawAgent, ctx: AgentContext): AgentConfig {
   const key = `agents.${name}`;
   const fail = (detail: string): never => {
     throw new ConfigError('CONFIG_INVALID', `config ${ctx.where}: ${detail}`);
