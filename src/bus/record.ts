@@ -17,8 +17,7 @@
  * extra leading space (and restored on read) so it cannot end the record, and the writer
  * always appends "\n" after the body, so parse(format(body)) gives the body back exactly.
  */
-import { createRequire } from 'node:module';
-import type * as Zod from 'zod';
+import { lazySchema } from '../core/zod-lazy.js';
 import { legacyLineMsgId } from '../core/ids.js';
 import { parseYaml, yamlString, yamlTimestamp } from '../core/yaml.js';
 
@@ -52,10 +51,7 @@ export interface BusMessage {
 
 // zod costs more to load than Node itself starts in; only headers with nested fields need it,
 // so it is loaded on first use and `bus post` never pays for it.
-const require = createRequire(import.meta.url);
-
-function buildHeaderSchema() {
-  const { z } = require('zod') as typeof Zod;
+const headerSchema = lazySchema((z) => {
   /** YAML scalars may come back as numbers/booleans (e.g. `run_id: 123`); Go reads them as text. */
   const text = z
     .union([z.string(), z.number(), z.boolean(), z.null()])
@@ -78,15 +74,12 @@ function buildHeaderSchema() {
     links: z.array(linkSchema).nullable().optional(),
     meta: stringMap.nullable().optional(),
   });
-}
-
-let headerSchema: ReturnType<typeof buildHeaderSchema> | undefined;
+});
 
 type Header = Omit<BusMessage, 'body'>;
 
 function toHeader(raw: unknown): Header | undefined {
-  headerSchema ??= buildHeaderSchema();
-  const parsed = headerSchema.safeParse(raw);
+  const parsed = headerSchema().safeParse(raw);
   if (!parsed.success) return undefined;
   const h = parsed.data;
   const header: Header = {
