@@ -643,6 +643,29 @@ describe('task lifecycle with a real agent', () => {
     await t.app.inject({ method: 'POST', url: '/api/v1/projects/p/tasks/later/stop' });
   });
 
+  it('429 when the user already has max_concurrent active tasks', async () => {
+    t = await makeApp(freshDir(), {
+      configure: (c) => {
+        c.rateLimits.perUser.maxConcurrent = 1;
+        c.defaults.stopGraceMs = 2_000;
+      },
+    });
+    const create = (id: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v1/tasks',
+        payload: { project_id: 'p', task_id: id, agent: 'codex', prompt: 'FAKE_SLOW=20' },
+      });
+    expect((await create('one')).statusCode).toBe(201);
+    const second = await create('two');
+    expect(second.statusCode).toBe(429);
+    expect(second.json().error.message).toMatch(/1 active tasks \(max 1\)/);
+    expect(second.headers['retry-after']).toBeDefined();
+    await t.app.inject({ method: 'POST', url: '/api/v1/projects/p/tasks/one/stop' });
+    await waitFor('slot back', async () => (await create('three')).statusCode === 201, 20_000, 200);
+    await t.app.inject({ method: 'POST', url: '/api/v1/projects/p/tasks/three/stop' });
+  });
+
   it('run stop: 202 then stopped; 409 once ended', async () => {
     t = await makeApp(freshDir(), { configure: (c) => (c.defaults.stopGraceMs = 2_000) });
     const created = await t.app.inject({
