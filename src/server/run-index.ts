@@ -6,12 +6,12 @@
  * Every change is published as a numbered event for `/api/v1/events`.
  */
 import { EventEmitter } from 'node:events';
-import { statSync, watch, type FSWatcher } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isSafeId } from '../core/ids.js';
 import { FILES } from '../core/layout.js';
-import { log } from '../core/log.js';
 import { isTerminalStatus, tryReadRunInfo, type RunInfo } from '../core/run-info.js';
+import { DirWatchers } from './dir-watchers.js';
 import { listProjects, listRunDirs, listTasks } from '../core/store.js';
 import {
   isActiveLoopStatus,
@@ -88,26 +88,24 @@ export class RunIndex {
   private readonly backlog: IndexEvent[] = [];
   private readonly backlogSize: number;
   private seq = 0;
-  private readonly watchers = new Map<string, FSWatcher>();
+  private readonly watchers: DirWatchers;
   private readonly pendingTasks = new Set<string>();
   private readonly pendingRuns = new Set<string>();
   private flushTimer: NodeJS.Timeout | undefined;
   private reconcileTimer: NodeJS.Timeout | undefined;
-  private readonly watchEnabled: boolean;
-  private watchFailed = false;
   private closed = false;
 
   constructor(private readonly options: RunIndexOptions) {
     this.root = options.root;
     this.backlogSize = options.eventBacklog ?? 2000;
-    this.watchEnabled = options.watch ?? true;
+    this.watchers = new DirWatchers(options.watch ?? true);
     this.emitter.setMaxListeners(0);
   }
 
   /** Initial full scan, then watchers and the periodic pass. */
   start(): void {
     this.scanRoot();
-    this.watchDir(this.root, () => this.scanRoot());
+    this.watchers.watch(this.root, () => this.scanRoot());
     const period = this.options.reconcileMs ?? 30_000;
     this.reconcileTimer = setInterval(() => this.reconcile(), period);
     this.reconcileTimer.unref();
@@ -117,8 +115,7 @@ export class RunIndex {
     this.closed = true;
     if (this.reconcileTimer) clearInterval(this.reconcileTimer);
     if (this.flushTimer) clearTimeout(this.flushTimer);
-    for (const watcher of this.watchers.values()) watcher.close();
-    this.watchers.clear();
+    this.watchers.close();
     this.emitter.removeAllListeners();
   }
 
@@ -248,11 +245,11 @@ export class RunIndex {
     if (entry === undefined) return;
     for (const runId of entry.runIds) {
       const run = this.runs.get(runId);
-      if (run !== undefined) this.unwatch(run.runDir);
+      if (run !== undefined) this.watchers.unwatch(run.runDir);
       this.runs.delete(runId);
     }
-    this.unwatch(entry.dir);
-    this.unwatch(join(entry.dir, FILES.referenceRunsDir));
+    this.watchers.unwatch(entry.dir);
+    this.watchers.unwatch(join(entry.dir, FILES.referenceRunsDir));
     this.tasks.delete(key);
     this.projects.get(entry.projectId)?.tasks.delete(entry.taskId);
     this.sortedDirty = true;
@@ -288,7 +285,7 @@ export class RunIndex {
       const dir = join(this.root, projectId);
       project = { projectId, dir, tasks: new Set() };
       this.projects.set(projectId, project);
-      this.watchDir(dir, () => this.scanProject(projectId), notBusOrTemp);
+      this.watchers.watch(dir, () => this.scanProject(projectId), notBusOrTemp);
     }
     return project;
   }
@@ -302,7 +299,7 @@ export class RunIndex {
         for (const taskId of this.projects.get(projectId)?.tasks ?? []) {
           this.forgetTask(`${projectId}/${taskId}`);
         }
-        this.unwatch(join(this.root, projectId));
+        this.watchers.unwatch(join(this.root, projectId));
         this.projects.delete(projectId);
       }
     }
@@ -369,10 +366,10 @@ export class RunIndex {
       else this.sortedDirty = true;
     }
     this.runs.set(runId, entry);
-    if (isTerminalStatus(info.status)) this.unwatch(runDir);
+    if (isTerminalStatus(info.status)) this.watchers.unwatch(runDir);
     // Only run-info changes matter here; output growth would otherwise re-read it per write.
     else
-      this.watchDir(
+      this.watchers.watch(
         runDir,
         () => this.schedule(this.pendingRuns, `${taskKey}\n${runDir}`),
         isRunInfo,
@@ -399,9 +396,10 @@ export class RunIndex {
 
   private watchTask(task: TaskEntry): void {
     const key = `${task.projectId}/${task.taskId}`;
-    this.watchDir(task.dir, () => this.schedule(this.pendingTasks, key), notBusOrTemp);
+    this.watchers.watch(task.dir, () => this.schedule(this.pendingTasks, key), notBusOrTemp);
     const refRuns = join(task.dir, FILES.referenceRunsDir);
-    if (mtimeOf(refRuns) >= 0) this.watchDir(refRuns, () => this.schedule(this.pendingTasks, key));
+    if (mtimeOf(refRuns) >= 0)
+      this.watchers.watch(refRuns, () => this.schedule(this.pendingTasks, key));
   }
 
   private schedule(set: Set<string>, key: string): void {
@@ -424,36 +422,6 @@ export class RunIndex {
     for (const item of runs) {
       const [taskKey = '', runDir = ''] = item.split('\n');
       this.loadRun(runDir, taskKey, true);
-    }
-  }
-
-  private watchDir(
-    path: string,
-    onChange: () => void,
-    relevant: (name: string) => boolean = () => true,
-  ): void {
-    if (!this.watchEnabled || this.watchFailed || this.closed || this.watchers.has(path)) return;
-    try {
-      const watcher = watch(path, { persistent: false }, (_event, name) => {
-        if (name === null || relevant(name.toString())) onChange();
-      });
-      watcher.on('error', () => this.unwatch(path));
-      this.watchers.set(path, watcher);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOSPC' || code === 'EMFILE') {
-        // Out of inotify watches: the periodic pass keeps the index correct, only slower.
-        this.watchFailed = true;
-        log().warn({ path, code }, 'file watching limit reached; relying on periodic rescans');
-      }
-    }
-  }
-
-  private unwatch(path: string): void {
-    const watcher = this.watchers.get(path);
-    if (watcher !== undefined) {
-      watcher.close();
-      this.watchers.delete(path);
     }
   }
 

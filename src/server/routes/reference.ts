@@ -9,15 +9,12 @@ import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../../core/errors.js';
 import { parseProjectId, parseRunId } from '../../core/ids.js';
 import { FILES } from '../../core/layout.js';
-import { busPathFor, postMessage, readMessages, streamMessages } from '../bus-service.js';
 import type { ServerContext } from '../context.js';
-import { referenceMessageJson } from '../message-view.js';
 import type { RunEntry, TaskEntry } from '../run-index.js';
 import { deleteTask, getTask, taskPrompt, auditTask } from '../task-service.js';
 import { blockedBy, lastActivity, referenceRun, referenceTaskStatus } from '../views.js';
 import { refuseFromWebUi, resumeTask } from './tasks.js';
-import { typesOf } from './messages.js';
-import { intFrom, pageSchema, parseBody, parseQuery } from './parse.js';
+import { pageSchema, parseQuery } from './parse.js';
 import { findRun } from './runs.js';
 
 const FILE_LABELS: [string, string, string][] = [
@@ -298,67 +295,6 @@ export function registerReferenceRoutes(app: FastifyInstance, ctx: ServerContext
     const run = taskRun(ctx, task, request.params.r);
     findRun(ctx, run.info.run_id);
     return reply.redirect(`/api/v1/runs/${encodeURIComponent(run.info.run_id)}/stop`, 307);
-  });
-
-  // ---- messages (project and task scope) ----
-  const msgQuery = z.object({
-    since: z.string().max(128).optional(),
-    after: z.string().max(128).optional(),
-    type: z.string().max(200).optional(),
-    limit: intFrom(0, 100_000, 0).optional(),
-  });
-  const readScope = async (
-    projectId: string,
-    taskId: string | undefined,
-    query: unknown,
-  ): Promise<unknown> => {
-    const q = parseQuery(msgQuery, query);
-    const path = busPathFor(ctx, { projectId, taskId });
-    const messages = await readMessages(path, {
-      sinceId: q.since ?? q.after,
-      types: typesOf(q.type),
-      limit: q.limit,
-    });
-    return { messages: messages.map((m) => referenceMessageJson(m)) };
-  };
-  const postScope = z.object({
-    type: z.string().max(64).optional(),
-    body: z.string(),
-    run_id: z.string().max(200).optional(),
-  });
-  app.get<P>('/api/projects/:p/messages', async (request) =>
-    readScope(request.params.p, undefined, request.query),
-  );
-  app.get<PT>('/api/projects/:p/tasks/:t/messages', async (request) =>
-    readScope(request.params.p, request.params.t, request.query),
-  );
-  app.post<P>('/api/projects/:p/messages', async (request, reply) => {
-    const b = parseBody(postScope, request.body);
-    const path = busPathFor(ctx, { projectId: request.params.p });
-    const m = await postMessage(ctx, request, path, { ...b, project_id: request.params.p });
-    return reply.code(201).send({ msg_id: m.msg_id, timestamp: m.ts });
-  });
-  app.post<PT>('/api/projects/:p/tasks/:t/messages', async (request, reply) => {
-    const b = parseBody(postScope, request.body);
-    const path = busPathFor(ctx, { projectId: request.params.p, taskId: request.params.t });
-    const m = await postMessage(ctx, request, path, {
-      ...b,
-      project_id: request.params.p,
-      task_id: request.params.t,
-    });
-    return reply.code(201).send({ msg_id: m.msg_id, timestamp: m.ts });
-  });
-  app.get<P>('/api/projects/:p/messages/stream', async (request, reply) => {
-    const path = busPathFor(ctx, { projectId: request.params.p });
-    await streamMessages(ctx, request, reply, path, {
-      format: (m) => referenceMessageJson(m, true),
-    });
-  });
-  app.get<PT>('/api/projects/:p/tasks/:t/messages/stream', async (request, reply) => {
-    const path = busPathFor(ctx, { projectId: request.params.p, taskId: request.params.t });
-    await streamMessages(ctx, request, reply, path, {
-      format: (m) => referenceMessageJson(m, true),
-    });
   });
 
   function taskItem(task: TaskEntry): Record<string, unknown> & { status: string } {
