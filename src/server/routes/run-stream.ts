@@ -52,7 +52,8 @@ async function pumpRunLogs(
       const entry = ctx.index.runs.get(runId);
       if (entry === undefined) break;
       // Decide "ended" before draining, so output written just before the end is sent.
-      const ended = isTerminalStatus(entry.info.status);
+      // `unknown` (no status recorded): nothing will change it, so treat it as ended too.
+      const ended = isTerminalStatus(entry.info.status) || entry.info.status === 'unknown';
       let progressed = false;
       for (const which of ['stdout', 'stderr'] as const) {
         const file = join(entry.runDir, which === 'stdout' ? FILES.stdout : FILES.stderr);
