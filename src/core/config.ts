@@ -105,7 +105,7 @@ export const DEFAULTS = {
   host: '127.0.0.1',
   port: 8080,
   bodyLimitBytes: 1_048_576,
-  minFreeBytes: 512 * 1024 * 1024,
+  minFreeBytes: 100 * 1024 * 1024,
   maxLogBytes: 100 * 1024 * 1024,
   auditMaxBytes: 50 * 1024 * 1024,
 } as const;

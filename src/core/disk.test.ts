@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isConductorError } from '../core/errors.js';
-import { assertDiskSpace, diskStatus, formatBytes } from './disk-guard.js';
+import { isConductorError } from './errors.js';
+import { assertDiskSpace, diskStatus, formatBytes } from './disk.js';
 
 let dir: string;
 beforeEach(() => {
@@ -38,8 +38,12 @@ describe('disk guard', () => {
     );
   });
 
-  it('names a missing root clearly', () => {
-    expect(() => diskStatus(join(dir, 'missing'))).toThrow(/no such file or directory/);
+  it('measures a root that does not exist yet on the filesystem that would hold it', () => {
+    const missing = diskStatus(join(dir, 'missing', 'deeper'));
+    expect(missing.totalBytes).toBe(diskStatus(dir).totalBytes);
+    expect(() => assertDiskSpace(join(dir, 'missing'), Number.MAX_SAFE_INTEGER)).toThrow(
+      /disk space low on .*missing/,
+    );
   });
 
   it('formats sizes in binary units', () => {

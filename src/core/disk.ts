@@ -3,8 +3,9 @@
  * run and the server's readiness check calls `diskStatus`, so a filling disk refuses new work
  * with one clear, retriable error instead of producing half-written runs.
  */
-import { statfsSync } from 'node:fs';
-import { fsError, RetriableError } from '../core/errors.js';
+import { existsSync, statfsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fsError, RetriableError } from './errors.js';
 
 export interface DiskStatus {
   /** Bytes available to unprivileged writers (statfs bavail). */
@@ -14,11 +15,22 @@ export interface DiskStatus {
   usedPercent: number;
 }
 
-/** Free/total bytes of the filesystem that holds `root`. */
+/** The path itself or its nearest existing ancestor (a root may not exist yet). */
+function existingAncestor(path: string): string {
+  let current = resolve(path);
+  while (!existsSync(current)) {
+    const parent = dirname(current);
+    if (parent === current) break;
+    current = parent;
+  }
+  return current;
+}
+
+/** Free/total bytes of the filesystem that holds `root` (or would hold it). */
 export function diskStatus(root: string): DiskStatus {
   let stat;
   try {
-    stat = statfsSync(root);
+    stat = statfsSync(existingAncestor(root));
   } catch (error) {
     throw fsError('check disk space of', root, error);
   }

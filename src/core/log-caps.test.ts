@@ -12,7 +12,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { capLogFile, rotateBySize, truncationNote, watchLogCaps } from './log-rotation.js';
+import { capLogFile, rotateBySize, truncationNote, watchLogCaps } from './log-caps.js';
 
 let dir: string;
 beforeEach(() => {

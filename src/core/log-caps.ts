@@ -18,8 +18,8 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs';
-import { errnoCode, fsError } from '../core/errors.js';
-import { lockSync, unlock } from '../core/flock.js';
+import { errnoCode, fsError } from './errors.js';
+import { lockSync, unlock } from './flock.js';
 
 export function truncationNote(maxBytes: number): string {
   return `\n[conductor: output truncated at ${maxBytes} bytes (storage.max_log_bytes); later output was dropped]\n`;

@@ -14,7 +14,7 @@ import {
 } from '../core/config.js';
 import { isConductorError } from '../core/errors.js';
 import { expandHome, resolveRoot } from '../core/layout.js';
-import { diskStatus, formatBytes } from './disk-guard.js';
+import { diskStatus, formatBytes } from '../core/disk.js';
 
 export type CheckLevel = 'ok' | 'warn' | 'fail';
 

@@ -4,6 +4,8 @@
  * and record the end. The agent never depends on this process: if we die, adoptRun (or a
  * stopper) finishes the run from disk.
  */
+import { assertDiskSpace } from '../core/disk.js';
+import { watchLogCaps } from '../core/log-caps.js';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -65,6 +67,10 @@ export interface JobOptions {
   maxConcurrent?: number;
   conductorUrl?: string;
   layout?: StorageLayout;
+  /** Refuse to start (retriable) when the root's filesystem has less free space; 0 = no check. */
+  minFreeBytes?: number;
+  /** Cap per agent-stdout/stderr file while the run is active; 0/undefined = unlimited. */
+  maxLogBytes?: number;
   /** Abort = stop the run (recorded `stopped`). */
   signal?: AbortSignal;
   /** Called right after the agent is spawned (run-info turns `running` just after). */
@@ -101,6 +107,8 @@ function prepare(opts: JobOptions, backend: AgentBackend): Prepared {
   parseProjectId(opts.projectId);
   parseTaskId(opts.taskId);
   if (opts.prompt.trim() === '') throw new ValidationError('the prompt is empty');
+  if (opts.minFreeBytes !== undefined && opts.minFreeBytes > 0)
+    assertDiskSpace(opts.root, opts.minFreeBytes);
   const taskDir = taskDirOf(opts.root, opts.projectId, opts.taskId);
   const cwd = resolve(opts.cwd ?? taskDir);
   if (opts.cwd !== undefined) assertDirectory(cwd, 'working directory');
@@ -372,6 +380,10 @@ async function supervise(
   const onAbort = (): void => stop('stop');
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   if (opts.signal?.aborted) stop('stop');
+  const logCaps =
+    opts.maxLogBytes !== undefined && opts.maxLogBytes > 0
+      ? watchLogCaps([join(runDir, FILES.stdout), join(runDir, FILES.stderr)], opts.maxLogBytes)
+      : undefined;
   // A stopper that came while run-info had no pgid yet could only leave its marker.
   const early = readStopMarker(runDir);
   if (early !== undefined) stop(early);
@@ -390,6 +402,7 @@ async function supervise(
   } finally {
     if (totalTimer !== undefined) clearTimeout(totalTimer);
     idle?.close();
+    logCaps?.stop();
     opts.signal?.removeEventListener('abort', onAbort);
   }
 }

@@ -248,6 +248,8 @@ export class TaskLoop {
         ...(opts.idleTimeoutMs !== undefined ? { idleTimeoutMs: opts.idleTimeoutMs } : {}),
         ...(opts.stopGraceMs !== undefined ? { stopGraceMs: opts.stopGraceMs } : {}),
         ...(opts.maxConcurrent !== undefined ? { maxConcurrent: opts.maxConcurrent } : {}),
+        ...(opts.minFreeBytes !== undefined ? { minFreeBytes: opts.minFreeBytes } : {}),
+        ...(opts.maxLogBytes !== undefined ? { maxLogBytes: opts.maxLogBytes } : {}),
         ...(opts.conductorUrl !== undefined ? { conductorUrl: opts.conductorUrl } : {}),
         ...(opts.layout !== undefined ? { layout: opts.layout } : {}),
         ...(opts.signal !== undefined ? { signal: opts.signal } : {}),

@@ -61,6 +61,9 @@ export interface TaskOptions {
   childWaitTimeoutMs?: number;
   childPollMs?: number;
   maxConcurrent?: number;
+  /** Passed to every run: refuse to start below this free space; cap log files. */
+  minFreeBytes?: number;
+  maxLogBytes?: number;
   conductorUrl?: string;
   layout?: StorageLayout;
   /** Recorded as parent_run_id of every run (a task started from inside an agent). */

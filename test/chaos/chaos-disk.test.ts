@@ -21,7 +21,7 @@ import { parseBus } from '../../src/bus/record.js';
 import { appendMessageSync } from '../../src/bus/writer.js';
 import { isConductorError } from '../../src/core/errors.js';
 import { readRunInfo, updateRunInfo, writeRunInfo, ZERO_TIME } from '../../src/core/run-info.js';
-import { assertDiskSpace } from '../../src/ops/disk-guard.js';
+import { assertDiskSpace } from '../../src/core/disk.js';
 import { verifyTree } from '../../src/ops/verify.js';
 import { scanRuns } from '../../src/core/store.js';
 import { BIN_DIR, e2eEnv, startServer, type ServerProcess } from '../helpers/server-process.js';

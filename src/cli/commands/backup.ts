@@ -25,7 +25,7 @@ export function registerBackupCommand(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (flags: BackupFlags & { config?: string }) => {
       const { createBackup } = await import('../../ops/backup.js');
-      const { formatBytes } = await import('../../ops/disk-guard.js');
+      const { formatBytes } = await import('../../core/disk.js');
       const { rootFromFlags } = await import('../../ops/ops-root.js');
       const result = await createBackup({
         root: rootFromFlags(flags),

@@ -37,7 +37,7 @@ export function registerGcCommand(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (flags: GcFlags) => {
       const { runGc } = await import('../../ops/gc.js');
-      const { formatBytes } = await import('../../ops/disk-guard.js');
+      const { formatBytes } = await import('../../core/disk.js');
       const { rootFromFlags } = await import('../../ops/ops-root.js');
       const result = runGc({
         root: rootFromFlags(flags),

@@ -140,6 +140,8 @@ async function runJobCommand(flags: JobFlags): Promise<void> {
       ...(flags.idleTimeout !== undefined
         ? { idleTimeoutMs: parseDurationMs(flags.idleTimeout, '--idle-timeout') }
         : {}),
+      minFreeBytes: config.storage.minFreeBytes,
+      maxLogBytes: config.storage.maxLogBytes,
       maxConcurrent:
         flags.maxConcurrent !== undefined
           ? parseIntFlag(flags.maxConcurrent, '--max-concurrent')

@@ -220,6 +220,8 @@ export async function runLoopFromFlags(flags: TaskFlags, mode: 'task' | 'resume'
           intOf(flags.maxConcurrent, '--max-concurrent') ?? config.defaults.maxConcurrentRuns,
         conductorUrl: flags.conductorUrl,
         layout: config.storage.layout,
+        minFreeBytes: config.storage.minFreeBytes,
+        maxLogBytes: config.storage.maxLogBytes,
         parentRunId,
         requestsPerDay: config.rateLimits.perAgent.requestsPerDay,
         resume: mode === 'resume',
