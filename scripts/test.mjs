@@ -40,7 +40,10 @@ step(
 step('lint (eslint)', () => run(bin('eslint'), ['--max-warnings', '0', '.']) === 0);
 step('typecheck (tsc)', () => run(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']) === 0);
 if (existsSync(join(repoRoot, 'web', 'tsconfig.json'))) {
-  step('lint web (eslint)', () => run(bin('eslint'), ['--max-warnings', '0', '.'], { cwd: join(repoRoot, 'web') }) === 0);
+  step(
+    'lint web (eslint)',
+    () => run(bin('eslint'), ['--max-warnings', '0', '.'], { cwd: join(repoRoot, 'web') }) === 0,
+  );
   step('typecheck web (tsc)', () => run(bin('tsc'), ['-p', 'web/tsconfig.json', '--noEmit']) === 0);
 }
 let built = false;
