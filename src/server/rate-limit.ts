@@ -25,11 +25,12 @@ export class TaskRateLimiter {
 
   /**
    * Check and, when allowed, count one task creation. `activeTasks` = tasks this user
-   * started that are still queued/blocked/running.
+   * started that are still queued/blocked/running. Per-user limits need users: without
+   * API keys (a local, single-user server) only the per-agent limit applies.
    */
-  consume(user: string, agent: string, activeTasks: number): void {
+  consume(user: string | undefined, agent: string, activeTasks: number): void {
     const now = this.now();
-    const userHits = prune(this.userWindows, user, now - HOUR_MS);
+    const userHits = user !== undefined ? prune(this.userWindows, user, now - HOUR_MS) : [];
     const agentHits = prune(this.agentWindows, agent, now - DAY_MS);
     const { requestsPerHour, maxConcurrent } = this.config.perUser;
     if (requestsPerHour > 0 && userHits.length >= requestsPerHour) {
@@ -38,7 +39,7 @@ export class TaskRateLimiter {
         userHits[0]! + HOUR_MS - now,
       );
     }
-    if (maxConcurrent > 0 && activeTasks >= maxConcurrent) {
+    if (user !== undefined && maxConcurrent > 0 && activeTasks >= maxConcurrent) {
       throw limited(
         `rate limit: user ${user} already has ${activeTasks} active tasks (max ${maxConcurrent})`,
         5_000,

@@ -471,7 +471,10 @@ describe('conductor against a rate-limited server', () => {
   it('a 429 is exit 1 with the Retry-After in the message', async () => {
     const root = join(dir, 'limited-runs');
     mkdirSync(root);
-    writeFileSync(join(dir, 'limits.yaml'), 'rate_limits:\n  per_user:\n    max_concurrent: 1\n');
+    writeFileSync(
+      join(dir, 'limits.yaml'),
+      'api:\n  api_keys:\n    - { user: alice, key: alice-key }\nrate_limits:\n  per_user:\n    max_concurrent: 1\n',
+    );
     const limited = await startServer({
       root,
       cwd: dir,
@@ -479,7 +482,11 @@ describe('conductor against a rate-limited server', () => {
       env: e2eEnv({ HOME: dir }),
     });
     try {
-      const base = e2eEnv({ CONDUCTOR_URL: limited.url, HOME: dir });
+      const base = e2eEnv({
+        CONDUCTOR_URL: limited.url,
+        HOME: dir,
+        CONDUCTOR_API_KEY: 'alice-key',
+      });
       const create = (id: string) =>
         runConductor(
           [

@@ -472,6 +472,8 @@ describe('auth, CORS, body limit, rate limits', () => {
     t = await makeApp(freshDir(), {
       disableTaskStart: true,
       configure: (c) => {
+        // Per-user limits apply to API-key users.
+        c.api.apiKeys = [{ user: 'alice', key: 'alice-key' }];
         c.rateLimits.perUser.requestsPerHour = 2;
         c.rateLimits.perAgent.requestsPerDay = 1000;
       },
@@ -480,6 +482,7 @@ describe('auth, CORS, body limit, rate limits', () => {
       t.app.inject({
         method: 'POST',
         url: '/api/v1/tasks',
+        headers: { authorization: 'Bearer alice-key' },
         payload: { project_id: 'p', task_id: id, agent: 'demo', prompt: 'hi' },
       });
     expect((await create('a')).statusCode).toBe(201);
@@ -491,7 +494,10 @@ describe('auth, CORS, body limit, rate limits', () => {
     await t.close();
     t = await makeApp(freshDir(), {
       disableTaskStart: true,
-      configure: (c) => (c.rateLimits.perAgent.requestsPerDay = 1),
+      configure: (c) => {
+        c.api.apiKeys = [{ user: 'alice', key: 'alice-key' }];
+        c.rateLimits.perAgent.requestsPerDay = 1;
+      },
     });
     expect((await create('a')).statusCode).toBe(201);
     const perAgent = await create('b');
@@ -646,14 +652,17 @@ describe('task lifecycle with a real agent', () => {
   it('429 when the user already has max_concurrent active tasks', async () => {
     t = await makeApp(freshDir(), {
       configure: (c) => {
+        c.api.apiKeys = [{ user: 'alice', key: 'alice-key' }];
         c.rateLimits.perUser.maxConcurrent = 1;
         c.defaults.stopGraceMs = 2_000;
       },
     });
+    const headers = { authorization: 'Bearer alice-key' };
     const create = (id: string) =>
       t.app.inject({
         method: 'POST',
         url: '/api/v1/tasks',
+        headers,
         payload: { project_id: 'p', task_id: id, agent: 'codex', prompt: 'FAKE_SLOW=20' },
       });
     expect((await create('one')).statusCode).toBe(201);
@@ -661,9 +670,9 @@ describe('task lifecycle with a real agent', () => {
     expect(second.statusCode).toBe(429);
     expect(second.json().error.message).toMatch(/1 active tasks \(max 1\)/);
     expect(second.headers['retry-after']).toBeDefined();
-    await t.app.inject({ method: 'POST', url: '/api/v1/projects/p/tasks/one/stop' });
+    await t.app.inject({ method: 'POST', url: '/api/v1/projects/p/tasks/one/stop', headers });
     await waitFor('slot back', async () => (await create('three')).statusCode === 201, 20_000, 200);
-    await t.app.inject({ method: 'POST', url: '/api/v1/projects/p/tasks/three/stop' });
+    await t.app.inject({ method: 'POST', url: '/api/v1/projects/p/tasks/three/stop', headers });
   });
 
   it('run stop: 202 then stopped; 409 once ended', async () => {

@@ -91,7 +91,11 @@ export async function createTask(
   if (existing !== undefined && isTaskActive(ctx, existing)) {
     throw new HttpError(409, 'CONFLICT', `task ${taskId} already exists and is running`);
   }
-  ctx.limiter.consume(request.user, agent.name, activeTasksOf(ctx, request.user));
+  ctx.limiter.consume(
+    ctx.auth.enabled ? request.user : undefined,
+    agent.name,
+    activeTasksOf(ctx, request.user),
+  );
   const cwd = body.cwd ?? body.project_root;
   prepareTask(ctx, { projectId, taskId, agent, prompt });
   ctx.metrics.tasksCreated.inc();
