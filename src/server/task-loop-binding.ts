@@ -41,6 +41,8 @@ function common(ctx: ServerContext, signal: AbortSignal): Partial<TaskOptions> {
     root: ctx.root,
     signal,
     maxConcurrent: d.maxConcurrentRuns,
+    minFreeBytes: ctx.config.storage.minFreeBytes,
+    maxLogBytes: ctx.config.storage.maxLogBytes,
     stopGraceMs: d.stopGraceMs,
     restartDelayMs: d.restartDelayMs,
     childWaitTimeoutMs: d.childWaitTimeoutMs,
