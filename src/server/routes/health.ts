@@ -1,4 +1,5 @@
 /** Liveness, readiness, version, status, agents and Prometheus metrics. */
+import { defaultAgentName } from '../../runner/agent-select.js';
 import { accessSync, constants } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../context.js';
@@ -72,7 +73,7 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: ServerContext): 
       ...(a.model !== undefined ? { model: a.model } : {}),
       timeout_s: a.timeoutMs / 1000,
     }));
-    return { agents, default: ctx.config.defaultAgent ?? agents[0]?.name ?? null };
+    return { agents, default: defaultAgentName(ctx.config) };
   });
 
   app.get('/metrics', async (_request, reply) => {
