@@ -53,7 +53,7 @@ export function yamlScalar(value: string | number | boolean | null): string {
 export function yamlBlock(value: unknown, indent: number): string {
   const text = yaml().dump(value, {
     schema: yaml().CORE_SCHEMA,
-    indent: 4,
+    indent: 2,
     lineWidth: -1,
     noRefs: true,
     sortKeys: false,
