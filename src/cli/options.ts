@@ -4,35 +4,18 @@
  * resolution. Keep this file light: every command definition imports it at start-up.
  */
 import type { Command } from 'commander';
+import { durationToMs } from '../core/duration.js';
 import { ValidationError } from '../core/errors.js';
 
 /** Parse a duration flag into milliseconds: Go syntax (`1h30m`, `30s`, `250ms`) or plain seconds. */
 export function parseDurationMs(value: string, flag = 'duration'): number {
-  const text = value.trim();
-  if (/^\d+(?:\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
-  const unitMs: Record<string, number> = {
-    ns: 1e-6,
-    us: 1e-3,
-    µs: 1e-3,
-    ms: 1,
-    s: 1000,
-    m: 60_000,
-    h: 3_600_000,
-  };
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
-  let total = 0;
-  let matched = 0;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(text)) !== null) {
-    total += Number(m[1]) * (unitMs[m[2] ?? 's'] ?? 1000);
-    matched = re.lastIndex;
-  }
-  if (text === '' || matched !== text.length) {
+  const ms = durationToMs(value);
+  if (ms === undefined) {
     throw new ValidationError(
       `invalid ${flag} ${JSON.stringify(value)}: use seconds or a duration like 30s, 5m, 1h30m`,
     );
   }
-  return Math.round(total);
+  return ms;
 }
 
 export function parseIntFlag(value: string, flag: string, min = 0): number {

@@ -7,6 +7,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { z } from 'zod';
+import { DURATION_PATTERN, durationToMs } from './duration.js';
 import { ConfigError, errnoCode } from './errors.js';
 import { safeIdProblem } from './ids.js';
 import { expandHome } from './layout.js';
@@ -112,24 +113,8 @@ export const DEFAULTS = {
 
 // ---- schema -------------------------------------------------------------------------------
 
-const DURATION = /^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/;
-const UNIT_MS: Record<string, number> = {
-  ns: 1e-6,
-  us: 1e-3,
-  µs: 1e-3,
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-};
-
 function toMs(value: number | string): number {
-  if (typeof value === 'number') return Math.round(value * 1000);
-  let total = 0;
-  for (const m of value.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) {
-    total += Number(m[1]) * (UNIT_MS[m[2] ?? 's'] ?? 1000);
-  }
-  return Math.round(total);
+  return durationToMs(value) ?? 0;
 }
 
 function toBytes(value: number | string): number {
@@ -157,7 +142,7 @@ const configSchema = lazySchema((z) => {
   const seconds = z.union(
     [
       z.number({ error: SECONDS_EXPECTED }).positive({ error: SECONDS_EXPECTED }),
-      z.string({ error: SECONDS_EXPECTED }).regex(DURATION, { error: SECONDS_EXPECTED }),
+      z.string({ error: SECONDS_EXPECTED }).regex(DURATION_PATTERN, { error: SECONDS_EXPECTED }),
     ],
     { error: SECONDS_EXPECTED },
   );
