@@ -4,6 +4,7 @@
  * lines. Never a token and never the prompt text: callers pass only the fields below.
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
+import { rotateBySize } from '../core/log-caps.js';
 import { join } from 'node:path';
 import { AUDIT_DIR } from '../core/layout.js';
 import { log } from '../core/log.js';
@@ -40,7 +41,8 @@ export interface AuditLog {
   readonly path: string;
 }
 
-export function createAuditLog(root: string): AuditLog {
+/** `maxBytes` > 0: rotate (5 copies kept) once the log passes that size. */
+export function createAuditLog(root: string, maxBytes = 0): AuditLog {
   const dir = join(root, AUDIT_DIR);
   const path = join(dir, AUDIT_FILE);
   let dirReady = false;
@@ -53,6 +55,7 @@ export function createAuditLog(root: string): AuditLog {
           mkdirSync(dir, { recursive: true });
           dirReady = true;
         }
+        if (maxBytes > 0) rotateBySize(path, maxBytes, 5);
         appendFileSync(path, line, { mode: 0o600 });
       } catch (error) {
         // Losing an audit line must not fail the request; say so loudly instead.

@@ -79,7 +79,7 @@ export function createContext(options: ServerOptions): ServerContext {
     config: options.config,
     index,
     metrics,
-    audit: createAuditLog(options.root),
+    audit: createAuditLog(options.root, options.config.storage.auditMaxBytes),
     auth: createAuthenticator([...options.config.api.apiKeys, ...(options.extraApiKeys ?? [])]),
     limiter: new TaskRateLimiter(options.config.rateLimits),
     sse: new SseHub({
