@@ -46,6 +46,20 @@ function onlyRunDir(task = 'task-1'): string {
 }
 
 describe('run-agent job', () => {
+  it('counts every run against rate_limits.per_agent.requests_per_day', async () => {
+    const config = join(root, 'limits.yaml');
+    writeFileSync(config, 'rate_limits:\n  per_agent:\n    requests_per_day: 1\n');
+    const job = (task: string) =>
+      runAgent(['job', ...scope(task), '--config', config, '--agent', 'codex', '--prompt', 'hi']);
+    expect((await job('first')).code).toBe(0);
+    const limited = await job('second');
+    expect(limited.code).toBe(1);
+    expect(limited.stderr).toMatch(
+      /^Error: rate limit reached for agent codex: 1\/1 runs today; resets at /,
+    );
+    expect(existsSync(join(root, 'proj', 'second'))).toBe(false);
+  });
+
   it('runs the agent, prints where the run lives, exits 0', async () => {
     const result = await runAgent(['job', ...scope(), '--agent', 'codex', '--prompt', 'say hi']);
     expect(result.stderr).toBe('');

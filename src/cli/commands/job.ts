@@ -87,16 +87,25 @@ function conductorUrlOf(
 }
 
 async function runJobCommand(flags: JobFlags): Promise<void> {
-  const [{ loadConfig }, { resolveRoot }, { generateTaskId }, errors, runner, agentSelect, tail] =
-    await Promise.all([
-      import('../../core/config.js'),
-      import('../../core/layout.js'),
-      import('../../core/ids.js'),
-      import('../../core/errors.js'),
-      import('../../runner/job.js'),
-      import('../../runner/agent-select.js'),
-      import('../../runner/follow.js'),
-    ]);
+  const [
+    { loadConfig },
+    { resolveRoot },
+    { generateTaskId },
+    errors,
+    runner,
+    agentSelect,
+    tail,
+    { consumeRunQuota },
+  ] = await Promise.all([
+    import('../../core/config.js'),
+    import('../../core/layout.js'),
+    import('../../core/ids.js'),
+    import('../../core/errors.js'),
+    import('../../runner/job.js'),
+    import('../../runner/agent-select.js'),
+    import('../../runner/follow.js'),
+    import('../../runner/rate-limit.js'),
+  ]);
   const prompt = await readPrompt(flags);
   const config = loadConfig({ configPath: flags.config });
   const root = resolveRoot({ flag: flags.root, configRunsDir: config.storage.runsDir });
@@ -109,6 +118,12 @@ async function runJobCommand(flags: JobFlags): Promise<void> {
   const taskId = scope.taskId ?? generateTaskId(prompt);
   const agent = agentSelect.selectAgent(flags.agent, config);
   const parentRunId = flags.parentRunId ?? (process.env.JRUN_ID || undefined);
+  // rate_limits.per_agent.requests_per_day counts every run, not only task-loop runs.
+  consumeRunQuota({
+    root,
+    agent: agent.name,
+    requestsPerDay: config.rateLimits.perAgent.requestsPerDay,
+  });
 
   const controller = new AbortController();
   let signals = 0;
