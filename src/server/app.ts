@@ -121,8 +121,8 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
     const quiet = route === '/api/v1/health' || route === '/metrics' || route === '/healthz';
     // Probes are logged only at debug: at thousands of requests/s the line costs more than the answer.
     if (quiet && !ctx.logger.isLevelEnabled('debug')) return done();
+    // request.log already carries request_id (requestIdLogLabel).
     const fields = {
-      request_id: request.id,
       method: request.method,
       url: request.url,
       status: reply.statusCode,
@@ -137,7 +137,7 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
   app.setErrorHandler(async (error, request, reply) => {
     const mapped = mapError(error, request.id);
     if (mapped.statusCode >= 500 && mapped.statusCode !== 503) {
-      request.log.error({ err: error, request_id: request.id }, 'request failed');
+      request.log.error({ err: error }, 'request failed');
     }
     return reply.code(mapped.statusCode).headers(mapped.headers).send(mapped.body);
   });
