@@ -81,7 +81,34 @@ export function blockedBy(index: RunIndex, task: TaskEntry): string[] {
   return task.dependsOn.filter((dep) => index.task(task.projectId, dep)?.done !== true);
 }
 
-export function taskSummary(index: RunIndex, task: TaskEntry): Record<string, unknown> {
+/**
+ * 1-based place of each queued run (waiting for a concurrency slot), by run id: run ids sort
+ * by creation time, the same order the runner's slot queue serves waiters in.
+ */
+export function queuePositions(index: RunIndex): Map<string, number> {
+  const queued = [...index.runs.values()]
+    .filter((r) => r.info.status === 'queued')
+    .map((r) => r.info.run_id)
+    .sort();
+  return new Map(queued.map((id, i) => [id, i + 1]));
+}
+
+/** `queue_position` of a task whose latest run is queued; positions computed on demand. */
+export function taskQueuePosition(
+  index: RunIndex,
+  latest: RunEntry | undefined,
+  positions?: Map<string, number>,
+): number | undefined {
+  if (latest?.info.status !== 'queued') return undefined;
+  return (positions ?? queuePositions(index)).get(latest.info.run_id);
+}
+
+/** TaskSummary; pass `positions` (queuePositions) when summarising many tasks at once. */
+export function taskSummary(
+  index: RunIndex,
+  task: TaskEntry,
+  positions?: Map<string, number>,
+): Record<string, unknown> {
   const runs = index.runsOfTask(task);
   const latest = runs[runs.length - 1];
   const out: Record<string, unknown> = {
@@ -100,6 +127,8 @@ export function taskSummary(index: RunIndex, task: TaskEntry): Record<string, un
     out.latest_run_id = latest.info.run_id;
     out.latest_run_status = latest.info.status;
   }
+  const position = taskQueuePosition(index, latest, positions);
+  if (position !== undefined) out.queue_position = position;
   if (task.loop?.error_summary !== undefined) out.error_summary = task.loop.error_summary;
   return out;
 }

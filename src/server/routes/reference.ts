@@ -12,7 +12,14 @@ import { FILES } from '../../core/layout.js';
 import type { ServerContext } from '../context.js';
 import type { RunEntry, TaskEntry } from '../run-index.js';
 import { deleteTask, getTask, taskPrompt, auditTask } from '../task-service.js';
-import { blockedBy, lastActivity, referenceRun, referenceTaskStatus } from '../views.js';
+import {
+  blockedBy,
+  lastActivity,
+  queuePositions,
+  referenceRun,
+  referenceTaskStatus,
+  taskQueuePosition,
+} from '../views.js';
 import { refuseFromWebUi, resumeTask } from './tasks.js';
 import { pageSchema, parseQuery } from './parse.js';
 import { findRun } from './runs.js';
@@ -107,6 +114,7 @@ export function registerReferenceRoutes(app: FastifyInstance, ctx: ServerContext
   app.get('/api/v1/tasks', (request) => {
     const { project_id } = parseQuery(projectQuery, request.query);
     const { tasks } = projectEntry(ctx, project_id);
+    const positions = queuePositions(ctx.index);
     return {
       tasks: tasks.map((task) => {
         const out: Record<string, unknown> = {
@@ -115,6 +123,8 @@ export function registerReferenceRoutes(app: FastifyInstance, ctx: ServerContext
           status: referenceTaskStatus(ctx.index, task),
           last_activity: lastActivity(task, ctx.index.runsOfTask(task)),
         };
+        const position = taskQueuePosition(ctx.index, ctx.index.latestRun(task), positions);
+        if (position !== undefined) out.queue_position = position;
         if (task.dependsOn.length > 0) out.depends_on = task.dependsOn;
         const blocked = blockedBy(ctx.index, task);
         if (blocked.length > 0) out.blocked_by = blocked;
@@ -214,8 +224,9 @@ export function registerReferenceRoutes(app: FastifyInstance, ctx: ServerContext
   app.get<P>('/api/projects/:p/tasks', (request) => {
     const q = parseQuery(statusFilter, request.query);
     const { tasks } = projectEntry(ctx, request.params.p);
+    const positions = queuePositions(ctx.index);
     const items = tasks
-      .map((task) => taskItem(task))
+      .map((task) => taskItem(task, positions))
       .filter((t) => q.status === undefined || t.status === q.status);
     return {
       items: items.slice(q.offset, q.offset + q.limit),
@@ -297,9 +308,13 @@ export function registerReferenceRoutes(app: FastifyInstance, ctx: ServerContext
     return reply.redirect(`/api/v1/runs/${encodeURIComponent(run.info.run_id)}/stop`, 307);
   });
 
-  function taskItem(task: TaskEntry): Record<string, unknown> & { status: string } {
+  function taskItem(
+    task: TaskEntry,
+    positions: Map<string, number>,
+  ): Record<string, unknown> & { status: string } {
     const runs = ctx.index.runsOfTask(task);
     const latest = runs[runs.length - 1];
+    const position = taskQueuePosition(ctx.index, latest, positions);
     const runCounts: Record<string, number> = {};
     for (const r of runs) runCounts[r.info.status] = (runCounts[r.info.status] ?? 0) + 1;
     const blocked = blockedBy(ctx.index, task);
@@ -317,6 +332,7 @@ export function registerReferenceRoutes(app: FastifyInstance, ctx: ServerContext
           }
         : {}),
       project_id: task.projectId,
+      ...(position !== undefined ? { queue_position: position } : {}),
       run_count: runs.length,
       run_counts: runCounts,
       status: referenceTaskStatus(ctx.index, task),

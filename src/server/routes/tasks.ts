@@ -20,7 +20,13 @@ import {
   stopTask,
   taskPrompt,
 } from '../task-service.js';
-import { lastActivity, runSummary, taskSummary } from '../views.js';
+import {
+  lastActivity,
+  queuePositions,
+  runSummary,
+  taskQueuePosition,
+  taskSummary,
+} from '../views.js';
 import { pageSchema, parseBody, parseQuery } from './parse.js';
 
 const idText = z.string().min(1).max(200);
@@ -124,6 +130,12 @@ export async function createTask(
     status: started.status,
   };
   if (started.runId !== undefined) out.run_id = started.runId;
+  if (started.status === 'queued' && started.runId !== undefined) {
+    const task = ctx.index.task(projectId, taskId);
+    const latest = task !== undefined ? ctx.index.latestRun(task) : undefined;
+    const position = taskQueuePosition(ctx.index, latest);
+    if (position !== undefined) out.queue_position = position;
+  }
   if (dependsOn.length > 0) out.depends_on = dependsOn;
   return out;
 }
@@ -200,11 +212,12 @@ export function registerTaskRoutes(app: FastifyInstance, ctx: ServerContext): vo
     const project = ctx.index.projects.get(projectId);
     if (project === undefined) throw new HttpError(404, 'NOT_FOUND', 'project not found');
     const statuses = q.status !== undefined ? new Set(q.status.split(',')) : undefined;
+    const positions = queuePositions(ctx.index);
     const tasks = [...project.tasks]
       .sort()
       .map((id) => ctx.index.task(projectId, id))
       .filter((t): t is TaskEntry => t !== undefined)
-      .map((t) => taskSummary(ctx.index, t))
+      .map((t) => taskSummary(ctx.index, t, positions))
       .filter((s) => statuses === undefined || statuses.has(s.status as string))
       .filter((s) => q.agent === undefined || s.agent === q.agent)
       .filter((s) => q.q === undefined || (s.task_id as string).includes(q.q));

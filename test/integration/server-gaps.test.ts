@@ -1,0 +1,99 @@
+/**
+ * Issue #5 gaps of the server: queue_position of queued tasks, the reference's
+ * /api/projects/home-dirs, DELETE /api/projects/{p} and POST /api/projects/{p}/gc.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  cleanupAll,
+  FAKE_AGENTS,
+  freshDir,
+  makeApp,
+  waitFor,
+  type TestApp,
+} from './server-harness.js';
+import { ownedLoops } from '../../src/server/task-service.js';
+
+afterAll(cleanupAll);
+
+describe('queue_position', () => {
+  let t: TestApp;
+  const savedPath = process.env.PATH;
+  beforeAll(() => {
+    process.env.PATH = `${FAKE_AGENTS}:${savedPath}`;
+  });
+  afterAll(() => {
+    process.env.PATH = savedPath;
+  });
+  afterEach(async () => {
+    for (const id of ['t1', 't2', 't3']) {
+      await t.app.inject({ method: 'POST', url: `/api/v1/projects/p/tasks/${id}/stop` });
+    }
+    await waitFor('no active runs', async () => {
+      const runs = (await t.app.inject('/api/v1/runs?project_id=p')).json().runs as {
+        status: string;
+      }[];
+      return runs.every((r) => r.status !== 'running' && r.status !== 'queued');
+    });
+    // Let the loops finish their last bus posts before the root is removed.
+    await Promise.all([...ownedLoops.values()].map((l) => l.done));
+    await t.close();
+  });
+
+  it('queued tasks report their 1-based place in the slot queue', async () => {
+    t = await makeApp(freshDir(), {
+      configure: (c) => {
+        c.defaults.maxConcurrentRuns = 1;
+        c.defaults.stopGraceMs = 2_000;
+      },
+    });
+    const post = (task_id: string, prompt: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v1/tasks',
+        payload: { project_id: 'p', task_id, agent: 'codex', prompt },
+      });
+    const first = await post('t1', 'work FAKE_HANG');
+    expect(first.statusCode).toBe(201);
+    const runId = first.json().run_id as string;
+    await waitFor(
+      't1 running',
+      async () => (await t.app.inject(`/api/v1/runs/${runId}`)).json().status === 'running',
+    );
+    const second = await post('t2', 'second');
+    expect(second.statusCode).toBe(201);
+    expect(second.json()).toMatchObject({ status: 'queued', queue_position: 1 });
+    const third = await post('t3', 'third');
+    expect(third.json()).toMatchObject({ status: 'queued', queue_position: 2 });
+
+    const v1 = (await t.app.inject('/api/v1/projects/p/tasks')).json().tasks as Record<
+      string,
+      unknown
+    >[];
+    const byId = (list: Record<string, unknown>[], key: string, id: string) =>
+      list.find((x) => x[key] === id);
+    expect(byId(v1, 'task_id', 't1')).not.toHaveProperty('queue_position');
+    expect(byId(v1, 'task_id', 't2')).toMatchObject({ status: 'queued', queue_position: 1 });
+    expect(byId(v1, 'task_id', 't3')).toMatchObject({ status: 'queued', queue_position: 2 });
+
+    const ref = (await t.app.inject('/api/v1/tasks?project_id=p')).json().tasks as Record<
+      string,
+      unknown
+    >[];
+    expect(byId(ref, 'task_id', 't2')).toMatchObject({ status: 'queued', queue_position: 1 });
+    expect(byId(ref, 'task_id', 't3')).toMatchObject({ queue_position: 2 });
+    const items = (await t.app.inject('/api/projects/p/tasks')).json().items as Record<
+      string,
+      unknown
+    >[];
+    expect(byId(items, 'id', 't3')).toMatchObject({ queue_position: 2 });
+    const detail = (await t.app.inject('/api/v1/projects/p/tasks/t2')).json();
+    expect(detail).toMatchObject({ queue_position: 1 });
+
+    // The head of the queue leaves: everyone behind it moves up.
+    await t.app.inject({ method: 'POST', url: '/api/v1/projects/p/tasks/t2/stop' });
+    await waitFor('t3 moves up', async () => {
+      const d = (await t.app.inject('/api/v1/projects/p/tasks/t3')).json();
+      return d.queue_position === 1;
+    });
+  });
+});
