@@ -20,6 +20,7 @@ import { registerMessageRoutes } from './routes/messages.js';
 import { registerReferenceRoutes } from './routes/reference.js';
 import { registerReferenceExtraRoutes } from './routes/reference-extra.js';
 import { registerReferenceMessageRoutes } from './routes/reference-messages.js';
+import { registerReferenceProjectRoutes } from './routes/reference-projects.js';
 import { registerRunFileRoutes } from './routes/run-files.js';
 import { registerRunStreamRoutes } from './routes/run-stream.js';
 import { registerRunRoutes } from './routes/runs.js';
@@ -170,6 +171,7 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
   registerStatsRoutes(app, ctx);
   registerReferenceRoutes(app, ctx);
   registerReferenceExtraRoutes(app, ctx);
+  registerReferenceProjectRoutes(app, ctx);
   registerReferenceMessageRoutes(app, ctx);
   await registerStatic(app, ctx);
   return app;

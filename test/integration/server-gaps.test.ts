@@ -97,3 +97,26 @@ describe('queue_position', () => {
     });
   });
 });
+
+describe('GET /api/projects/home-dirs', () => {
+  let t: TestApp;
+  afterAll(() => t.close());
+
+  it('lists the distinct home folders of known projects', async () => {
+    t = await makeApp(freshDir(), { disableTaskStart: true });
+    expect((await t.app.inject('/api/projects/home-dirs')).json()).toEqual({ dirs: [] });
+    const create = (project_id: string, project_root?: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/projects',
+        payload: { project_id, ...(project_root !== undefined ? { project_root } : {}) },
+      });
+    expect((await create('b', '/srv/work/b')).statusCode).toBe(201);
+    expect((await create('a', '/srv/work/a')).statusCode).toBe(201);
+    expect((await create('a2', '/srv/work/a')).statusCode).toBe(201);
+    expect((await create('none')).statusCode).toBe(201);
+    const res = await t.app.inject('/api/projects/home-dirs');
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ dirs: ['/srv/work/a', '/srv/work/b'] });
+  });
+});

@@ -48,7 +48,8 @@ function runFiles(run: RunEntry): Record<string, unknown>[] {
   return out;
 }
 
-function projectRoot(ctx: ServerContext, projectId: string): string {
+/** The project's home folder from PROJECT-ROOT.txt ('' when it has none). */
+export function projectRoot(ctx: ServerContext, projectId: string): string {
   try {
     return readFileSync(join(ctx.root, projectId, FILES.projectRoot), 'utf8').trim();
   } catch {
