@@ -17,6 +17,8 @@ export type AuditAction =
   | 'task.resume'
   | 'task.delete'
   | 'run.stop'
+  | 'project.delete'
+  | 'project.gc'
   | 'bus.post'
   | 'auth.failed';
 

@@ -3,11 +3,12 @@
  * loop in-process, stop, resume, delete. The loop itself is the runner's (runTask); this
  * file only owns which loops this server process drives, so it can stop them.
  */
+import { rmSync } from 'node:fs';
 import type { FastifyRequest } from 'fastify';
 import type { AgentConfig } from '../core/config.js';
-import { ConflictError, NotFoundError } from '../core/errors.js';
+import { ConflictError, fsError, NotFoundError } from '../core/errors.js';
 import { parseProjectId, parseTaskId } from '../core/ids.js';
-import { taskDir as taskDirOf } from '../core/layout.js';
+import { projectDir, taskDir as taskDirOf } from '../core/layout.js';
 import { isTerminalStatus } from '../core/run-info.js';
 import {
   clearDone,
@@ -164,6 +165,54 @@ export async function deleteTask(ctx: ServerContext, task: TaskEntry): Promise<v
   }
   await deleteTaskFolder(task.dir, { force: false });
   ctx.index.forgetTask(`${task.projectId}/${task.taskId}`);
+}
+
+export interface DeletedProject {
+  deletedTasks: number;
+  stoppedRuns: number;
+}
+
+/**
+ * Delete a project folder with all its tasks: 409 while any task is active unless `force`,
+ * which stops them first (our loops, other owners' loops and their runs, via the runner).
+ */
+export async function deleteProject(
+  ctx: ServerContext,
+  projectId: string,
+  force: boolean,
+): Promise<DeletedProject> {
+  parseProjectId(projectId);
+  const project = ctx.index.projects.get(projectId);
+  if (project === undefined) throw new NotFoundError('project not found');
+  const tasks = [...project.tasks]
+    .map((id) => ctx.index.task(projectId, id) ?? ctx.index.refreshTask(projectId, id))
+    .filter((t): t is TaskEntry => t !== undefined);
+  const active = tasks.filter((t) => isTaskActive(ctx, t));
+  if (active.length > 0 && !force) {
+    throw new ConflictError(
+      `project ${projectId} has ${active.length} running task(s); stop them first or use force=true`,
+    );
+  }
+  const stopped = await Promise.all(active.map((t) => stopTask(ctx, t)));
+  // Our loops must have ended before their folders go, or they would write into them again.
+  const loops = active.flatMap((t) => ownedLoops.get(`${t.projectId}/${t.taskId}`)?.done ?? []);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.all(loops),
+    new Promise(
+      (resolve) => (timer = setTimeout(resolve, ctx.config.defaults.stopGraceMs + 5_000)),
+    ),
+  ]);
+  clearTimeout(timer);
+  for (const task of tasks) await deleteTaskFolder(task.dir, { force: true });
+  const dir = projectDir(ctx.root, projectId);
+  try {
+    rmSync(dir, { recursive: true, force: true });
+  } catch (error) {
+    throw fsError('delete', dir, error);
+  }
+  ctx.index.reconcile();
+  return { deletedTasks: tasks.length, stoppedRuns: stopped.reduce((a, b) => a + b, 0) };
 }
 
 export function taskPrompt(task: TaskEntry): string {

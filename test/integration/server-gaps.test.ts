@@ -2,6 +2,8 @@
  * Issue #5 gaps of the server: queue_position of queued tasks, the reference's
  * /api/projects/home-dirs, DELETE /api/projects/{p} and POST /api/projects/{p}/gc.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   cleanupAll,
@@ -118,5 +120,83 @@ describe('GET /api/projects/home-dirs', () => {
     const res = await t.app.inject('/api/projects/home-dirs');
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ dirs: ['/srv/work/a', '/srv/work/b'] });
+  });
+});
+
+function auditActions(t: TestApp): { action: string; project_id?: string; reason?: string }[] {
+  if (!existsSync(t.ctx.audit.path)) return [];
+  return readFileSync(t.ctx.audit.path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { action: string; project_id?: string });
+}
+
+describe('DELETE /api/projects/{p}', () => {
+  let t: TestApp;
+  const savedPath = process.env.PATH;
+  beforeAll(() => {
+    process.env.PATH = `${FAKE_AGENTS}:${savedPath}`;
+  });
+  afterAll(async () => {
+    process.env.PATH = savedPath;
+    await Promise.all([...ownedLoops.values()].map((l) => l.done));
+    await t.close();
+  });
+
+  it('409 while a task runs, 403 from the web UI, force stops and deletes, audited', async () => {
+    t = await makeApp(freshDir(), { configure: (c) => (c.defaults.stopGraceMs = 2_000) });
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/tasks',
+      payload: { project_id: 'p', task_id: 't1', agent: 'codex', prompt: 'work FAKE_HANG' },
+    });
+    expect(created.statusCode).toBe(201);
+    const runId = created.json().run_id as string;
+    await waitFor(
+      'run running',
+      async () => (await t.app.inject(`/api/v1/runs/${runId}`)).json().status === 'running',
+    );
+    const webUi = await t.app.inject({
+      method: 'DELETE',
+      url: '/api/projects/p?force=true',
+      headers: { 'x-conductor-client': 'web-ui' },
+    });
+    expect(webUi.statusCode).toBe(403);
+    const busy = await t.app.inject({ method: 'DELETE', url: '/api/projects/p' });
+    expect(busy.statusCode).toBe(409);
+    expect(busy.json().error.code).toBe('CONFLICT');
+    expect(existsSync(join(t.ctx.root, 'p', 't1'))).toBe(true);
+
+    const forced = await t.app.inject({ method: 'DELETE', url: '/api/projects/p?force=true' });
+    expect(forced.statusCode).toBe(200);
+    expect(forced.json()).toEqual({ project_id: 'p', deleted_tasks: 1, stopped_runs: 1 });
+    expect(existsSync(join(t.ctx.root, 'p'))).toBe(false);
+    expect((await t.app.inject('/api/projects/p')).statusCode).toBe(404);
+    expect((await t.app.inject('/api/v1/runs?project_id=p')).json().total).toBe(0);
+    expect(auditActions(t)).toContainEqual(
+      expect.objectContaining({ action: 'project.delete', project_id: 'p', reason: 'force' }),
+    );
+  });
+
+  it('deletes an idle project without force; unknown 404, bad id 400', async () => {
+    const made = await t.app.inject({
+      method: 'POST',
+      url: '/api/projects',
+      payload: { project_id: 'idle', project_root: '/srv/idle' },
+    });
+    expect(made.statusCode).toBe(201);
+    const res = await t.app.inject({ method: 'DELETE', url: '/api/projects/idle' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ deleted_tasks: 0, stopped_runs: 0 });
+    expect(existsSync(join(t.ctx.root, 'idle'))).toBe(false);
+    expect((await t.app.inject({ method: 'DELETE', url: '/api/projects/nope' })).statusCode).toBe(
+      404,
+    );
+    expect((await t.app.inject({ method: 'DELETE', url: '/api/projects/a%20b' })).statusCode).toBe(
+      400,
+    );
+    expect(
+      (await t.app.inject({ method: 'DELETE', url: '/api/projects/idle?force=maybe' })).statusCode,
+    ).toBe(400);
   });
 });
