@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   cleanupAll,
   FAKE_AGENTS,
+  fixtureRoot,
   freshDir,
   makeApp,
   waitFor,
@@ -198,5 +199,67 @@ describe('DELETE /api/projects/{p}', () => {
     expect(
       (await t.app.inject({ method: 'DELETE', url: '/api/projects/idle?force=maybe' })).statusCode,
     ).toBe(400);
+  });
+});
+
+describe('POST /api/projects/{p}/gc', () => {
+  let t: TestApp;
+  afterAll(() => t.close());
+
+  it('dry run lists, a real run prunes finished runs and updates the lists, audited', async () => {
+    t = await makeApp(fixtureRoot(), { disableTaskStart: true });
+    const total = (await t.app.inject('/api/v1/runs?project_id=demo')).json().total as number;
+    expect(total).toBeGreaterThan(0);
+    const gc = (payload?: Record<string, unknown>, query = '') =>
+      t.app.inject({
+        method: 'POST',
+        url: `/api/projects/demo/gc${query}`,
+        ...(payload !== undefined ? { payload: payload } : {}),
+      });
+
+    const young = await gc({ older_than: '30d', dry_run: true });
+    expect(young.statusCode).toBe(200);
+    expect(young.json()).toMatchObject({ dry_run: true, pruned: [], pruned_count: 0, kept: total });
+
+    const dry = await gc(undefined, '?older_than=1s&dry_run=true');
+    expect(dry.statusCode).toBe(200);
+    const listed = dry.json<{
+      pruned: { task_id: string; run_id: string; status: string; bytes: number }[];
+      kept: number;
+      bytes_freed: number;
+    }>();
+    expect(listed.pruned.length).toBeGreaterThan(0);
+    expect(listed.pruned.length + listed.kept).toBe(total);
+    expect(listed.bytes_freed).toBeGreaterThan(0);
+    const first = listed.pruned[0]!;
+    expect((await t.app.inject(`/api/v1/runs/${first.run_id}`)).statusCode).toBe(200);
+
+    const real = await gc({ older_than: '1s' });
+    expect(real.statusCode).toBe(200);
+    expect(real.json()).toMatchObject({ dry_run: false, pruned_count: listed.pruned.length });
+    expect((await t.app.inject(`/api/v1/runs/${first.run_id}`)).statusCode).toBe(404);
+    expect((await t.app.inject('/api/v1/runs?project_id=demo')).json().total).toBe(listed.kept);
+    expect(existsSync(join(t.ctx.root, 'demo', first.task_id, 'GC-SUMMARY.md'))).toBe(true);
+    expect(auditActions(t)).toContainEqual(
+      expect.objectContaining({ action: 'project.gc', project_id: 'demo' }),
+    );
+  });
+
+  it('403 from the web UI, 400 on a bad age, 404 for an unknown project', async () => {
+    const webUi = await t.app.inject({
+      method: 'POST',
+      url: '/api/projects/demo/gc',
+      headers: { 'x-conductor-client': 'web-ui' },
+    });
+    expect(webUi.statusCode).toBe(403);
+    const bad = await t.app.inject({
+      method: 'POST',
+      url: '/api/projects/demo/gc',
+      payload: { older_than: 'soon' },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.message).toContain('older_than');
+    const missing = await t.app.inject({ method: 'POST', url: '/api/projects/nope/gc' });
+    expect(missing.statusCode).toBe(404);
   });
 });
