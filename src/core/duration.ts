@@ -29,3 +29,10 @@ export function durationToMs(value: string | number): number | undefined {
   }
   return Math.round(total);
 }
+
+/** Retention ages: `7d` and `2w` as well as everything durationToMs reads. */
+export function ageToMs(value: string | number): number | undefined {
+  const days = typeof value === 'string' ? /^(\d+(?:\.\d+)?)\s*(d|w)$/.exec(value.trim()) : null;
+  if (days) return Math.round(Number(days[1]) * (days[2] === 'w' ? 7 : 1) * 86_400_000);
+  return durationToMs(value);
+}

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { parseDurationMs } from '../options.js';
+import { ageToMs } from '../../core/duration.js';
+import { ValidationError } from '../../core/errors.js';
 import { subcommand } from '../program.js';
 
 interface GcFlags {
@@ -15,9 +16,13 @@ interface GcFlags {
 
 /** `7d`/`2w` on top of the usual durations: retention is counted in days. */
 function parseAge(value: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(d|w)$/.exec(value.trim());
-  if (m) return Math.round(Number(m[1]) * (m[2] === 'w' ? 7 : 1) * 86_400_000);
-  return parseDurationMs(value, '--older-than');
+  const ms = ageToMs(value);
+  if (ms === undefined) {
+    throw new ValidationError(
+      `invalid --older-than ${JSON.stringify(value)}: use an age like 7d, 2w, 36h`,
+    );
+  }
+  return ms;
 }
 
 /** `conductor gc`: prune finished runs older than a cut-off, leaving a summary line per run. */

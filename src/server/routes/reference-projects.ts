@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { durationToMs } from '../../core/duration.js';
+import { ageToMs } from '../../core/duration.js';
 import { ValidationError } from '../../core/errors.js';
 import { parseProjectId } from '../../core/ids.js';
 import { runGc } from '../../ops/gc.js';
@@ -34,8 +34,7 @@ const DEFAULT_GC_AGE = '168h';
 
 /** Retention age: `7d`/`2w` as well as seconds and Go durations (`36h`). */
 function ageMs(value: string | number): number {
-  const days = typeof value === 'string' ? /^(\d+(?:\.\d+)?)(d|w)$/.exec(value.trim()) : null;
-  const ms = days ? Number(days[1]) * (days[2] === 'w' ? 7 : 1) * 86_400_000 : durationToMs(value);
+  const ms = ageToMs(value);
   if (ms === undefined) {
     throw new ValidationError(
       `invalid older_than ${JSON.stringify(value)}: use a duration like 7d, 36h or 90m`,
