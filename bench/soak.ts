@@ -112,6 +112,16 @@ try {
     }
     await sleep(Math.max(5, Math.min(100, nextCreate - performance.now())));
   }
+  // The last minute's sample when the loop ended right on it.
+  if (samples.length < Math.floor(minutes)) {
+    closeClientSockets();
+    await sleep(200);
+    samples.push({ minute: samples.length + 1, rss: rssMb(server.pid), fds: fdCount(server.pid) });
+    const s = samples[samples.length - 1]!;
+    console.log(
+      `| ${s.minute} | ${created} | ${completed} | ${failed + httpErrors} | ${pending.size} | ${s.rss.toFixed(1)} | ${s.fds} | ${(duBytes(server.root) / 2 ** 20).toFixed(1)} | ${loadavg()[0]!.toFixed(2)} |`,
+    );
+  }
   // Let the last tasks finish.
   const drainEnd = performance.now() + 60_000;
   while (pending.size > 0 && performance.now() < drainEnd) {
