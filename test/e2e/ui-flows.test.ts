@@ -328,7 +328,12 @@ describe('web UI', () => {
     const { root } = server;
     const port = Number(new URL(server.url).port);
     await server.stop({ keepRoot: true });
-    await page.locator('.connection[data-state="reconnecting"]').waitFor({ timeout: 20_000 });
+    // The server may take a while to shut down (it stops its runs first); the light then shows
+    // reconnecting, or offline once it has been down for 20 s.
+    await page
+      .locator('.connection[data-state="reconnecting"], .connection[data-state="offline"]')
+      .first()
+      .waitFor({ timeout: 60_000 });
     await screenshot(page, 'reconnecting-light');
     server = await startServer({ root, port, removeRoot: true });
     await page.locator('.connection[data-state="live"]').waitFor({ timeout: 30_000 });
