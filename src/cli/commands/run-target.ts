@@ -31,14 +31,17 @@ export interface TaskTarget {
 }
 
 /** The task addressed by the flags (ValidationError when ids are missing). */
-export async function resolveTaskTarget(flags: RunTargetFlags): Promise<TaskTarget> {
+export async function resolveTaskTarget(
+  flags: RunTargetFlags,
+  missing = 'which run? use --run-dir, or --project and --task (with --root)',
+): Promise<TaskTarget> {
   const [{ ValidationError }, layout] = await Promise.all([
     import('../../core/errors.js'),
     import('../../core/layout.js'),
   ]);
   const scope = scopeFromFlags(flags);
   if (scope.projectId === undefined || scope.taskId === undefined) {
-    throw new ValidationError('which run? use --run-dir, or --project and --task (with --root)');
+    throw new ValidationError(missing);
   }
   const root = layout.resolveRoot({ flag: flags.root });
   return {

@@ -3,6 +3,7 @@
  * `run-agent task ... &` then `wait $PID` gives the task's exit code: 0 done, 1 retriable
  * failure (retries exhausted, max restarts, stopped), 2 permanent, 3 configuration.
  */
+import { resolveTaskTarget, type TaskTarget } from './run-target.js';
 import type { Command } from 'commander';
 import {
   addScopeOptions,
@@ -252,24 +253,8 @@ export async function runLoopFromFlags(flags: TaskFlags, mode: 'task' | 'resume'
   }
 }
 
-async function taskTarget(
-  flags: TaskFlags,
-): Promise<{ root: string; projectId: string; taskId: string; taskDir: string }> {
-  const [{ ValidationError }, layout] = await Promise.all([
-    import('../../core/errors.js'),
-    import('../../core/layout.js'),
-  ]);
-  const scope = scopeFromFlags(flags);
-  if (scope.projectId === undefined || scope.taskId === undefined) {
-    throw new ValidationError('which task? use --project-id and --task-id');
-  }
-  const root = layout.resolveRoot({ flag: flags.root });
-  return {
-    root,
-    projectId: scope.projectId,
-    taskId: scope.taskId,
-    taskDir: layout.taskDir(root, scope.projectId, scope.taskId),
-  };
+function taskTarget(flags: TaskFlags): Promise<TaskTarget> {
+  return resolveTaskTarget(flags, 'which task? use --project-id and --task-id');
 }
 
 async function deleteTaskCommand(flags: TaskFlags & { force?: boolean }): Promise<void> {
