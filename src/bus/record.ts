@@ -53,26 +53,34 @@ export interface BusMessage {
 // so it is loaded on first use and `bus post` never pays for it.
 const headerSchema = lazySchema((z) => {
   /** YAML scalars may come back as numbers/booleans (e.g. `run_id: 123`); Go reads them as text. */
-  const text = z
-    .union([z.string(), z.number(), z.boolean(), z.null()])
-    .transform((v) => (v === null ? '' : String(v)));
+  const text = z.pipe(
+    z.union([z.string(), z.number(), z.boolean(), z.null()]),
+    z.transform((v: string | number | boolean | null) => (v === null ? '' : String(v))),
+  );
   const stringMap = z.record(z.string(), text);
   const parentSchema = z.union([
-    z.string().transform((msg_id) => ({ msg_id })),
-    z.object({ msg_id: text, kind: text.optional(), meta: stringMap.optional().nullable() }),
+    z.pipe(
+      z.string(),
+      z.transform((msg_id: string) => ({ msg_id })),
+    ),
+    z.object({
+      msg_id: text,
+      kind: z.optional(text),
+      meta: z.nullable(z.optional(stringMap)),
+    }),
   ]);
-  const linkSchema = z.object({ url: text, label: text.optional(), kind: text.optional() });
+  const linkSchema = z.object({ url: text, label: z.optional(text), kind: z.optional(text) });
   return z.object({
-    msg_id: z.string().min(1),
-    ts: text.default(''),
-    type: text.default(''),
-    project_id: text.default(''),
-    task_id: text.default(''),
-    run_id: text.default(''),
-    issue_id: text.optional(),
-    parents: z.array(parentSchema).nullable().optional(),
-    links: z.array(linkSchema).nullable().optional(),
-    meta: stringMap.nullable().optional(),
+    msg_id: z.string().check(z.minLength(1)),
+    ts: z._default(text, ''),
+    type: z._default(text, ''),
+    project_id: z._default(text, ''),
+    task_id: z._default(text, ''),
+    run_id: z._default(text, ''),
+    issue_id: z.optional(text),
+    parents: z.optional(z.nullable(z.array(parentSchema))),
+    links: z.optional(z.nullable(z.array(linkSchema))),
+    meta: z.optional(z.nullable(stringMap)),
   });
 });
 

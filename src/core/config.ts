@@ -6,7 +6,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { DURATION_PATTERN, durationToMs } from './duration.js';
 import { ConfigError, errnoCode } from './errors.js';
 import { safeIdProblem } from './ids.js';
@@ -141,118 +141,119 @@ const configSchema = lazySchema((z) => {
   const SECONDS_EXPECTED = 'expected a positive number of seconds or a duration like 30s, 15m, 1h';
   const seconds = z.union(
     [
-      z.number({ error: SECONDS_EXPECTED }).positive({ error: SECONDS_EXPECTED }),
-      z.string({ error: SECONDS_EXPECTED }).regex(DURATION_PATTERN, { error: SECONDS_EXPECTED }),
+      z.number({ error: SECONDS_EXPECTED }).check(z.positive({ error: SECONDS_EXPECTED })),
+      z
+        .string({ error: SECONDS_EXPECTED })
+        .check(z.regex(DURATION_PATTERN, { error: SECONDS_EXPECTED })),
     ],
     { error: SECONDS_EXPECTED },
   );
 
-  const nonNegInt = z
-    .number({ error: 'expected a whole number' })
-    .int({ error: 'expected a whole number' })
-    .min(0);
-  const port = z.number().int().min(0).max(65535, { error: 'expected a port number 0-65535' });
+  const nonNegInt = z.int({ error: 'expected a whole number' }).check(z.minimum(0));
+  const port = z
+    .int()
+    .check(z.minimum(0), z.maximum(65535, { error: 'expected a port number 0-65535' }));
+  const SIZE_EXPECTED = 'expected a size in bytes or like 10MB, 1GiB';
   const sizeBytes = z.union(
     [
       nonNegInt,
-      z.string().regex(/^\d+(?:\.\d+)?\s*(?:B|KB|KiB|MB|MiB|GB|GiB)?$/i, {
-        error: 'expected a size in bytes or like 10MB, 1GiB',
-      }),
+      z
+        .string()
+        .check(z.regex(/^\d+(?:\.\d+)?\s*(?:B|KB|KiB|MB|MiB|GB|GiB)?$/i, { error: SIZE_EXPECTED })),
     ],
-    {
-      error: 'expected a size in bytes or like 10MB, 1GiB',
-    },
+    { error: SIZE_EXPECTED },
   );
-
+  const opt = z.optional;
+  const nonEmpty = z.string().check(z.minLength(1));
   const stringList = z.union([z.string(), z.array(z.string())]);
 
   const agentSchema = z.strictObject({
-    type: z.string().optional(),
-    cli: stringList.optional(),
-    command: stringList.optional(),
-    args: z.array(z.string()).optional(),
-    model: z.string().optional(),
-    base_url: z.url({ error: 'expected a URL like https://api.example.com' }).optional(),
-    timeout: seconds.optional(),
-    idle_timeout: seconds.optional(),
-    token: z.string().optional(),
-    token_file: z.string().optional(),
-    env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
-    max_retries: nonNegInt.optional(),
-    retry_delay: seconds.optional(),
+    type: opt(z.string()),
+    cli: opt(stringList),
+    command: opt(stringList),
+    args: opt(z.array(z.string())),
+    model: opt(z.string()),
+    base_url: opt(z.url({ error: 'expected a URL like https://api.example.com' })),
+    timeout: opt(seconds),
+    idle_timeout: opt(seconds),
+    token: opt(z.string()),
+    token_file: opt(z.string()),
+    env: opt(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))),
+    max_retries: opt(nonNegInt),
+    retry_delay: opt(seconds),
   });
 
   const apiKeySchema = z.strictObject({
-    user: z.string().min(1),
-    key: z.string().min(1).optional(),
-    key_file: z.string().optional(),
+    user: nonEmpty,
+    key: opt(nonEmpty),
+    key_file: opt(z.string()),
   });
 
   return z.strictObject({
-    agents: z.record(z.string(), agentSchema.nullable()).optional(),
-    defaults: z
-      .strictObject({
-        agent: z.string().optional(),
-        timeout: seconds.optional(),
-        max_concurrent_runs: nonNegInt.optional(),
-        max_concurrent_root_tasks: nonNegInt.optional(),
-        max_restarts: nonNegInt.optional(),
-        restart_delay: seconds.optional(),
-        child_wait_timeout: seconds.optional(),
-        stop_grace: seconds.optional(),
-        max_retries: nonNegInt.optional(),
-        retry_delay: seconds.optional(),
-        diversification: z.record(z.string(), z.unknown()).optional(),
-      })
-      .optional(),
-    rate_limits: z
-      .strictObject({
-        per_user: z
-          .strictObject({
-            requests_per_hour: nonNegInt.optional(),
-            max_concurrent: nonNegInt.optional(),
-          })
-          .optional(),
-        per_agent: z.strictObject({ requests_per_day: nonNegInt.optional() }).optional(),
-      })
-      .optional(),
-    api: z
-      .strictObject({
-        host: z.string().min(1).optional(),
-        port: port.optional(),
-        cors_origins: z.array(z.string()).optional(),
-        auth_enabled: z.boolean().optional(),
-        api_key: z.string().optional(),
-        api_keys: z.array(apiKeySchema).optional(),
-        body_limit: sizeBytes.optional(),
-        sse: z
-          .strictObject({
-            poll_interval_ms: nonNegInt.optional(),
-            discovery_interval_ms: nonNegInt.optional(),
-            heartbeat_interval_s: nonNegInt.optional(),
-            max_clients_per_run: nonNegInt.optional(),
-          })
-          .optional(),
-      })
-      .optional(),
-    storage: z
-      .strictObject({
-        runs_dir: z.string().optional(),
-        extra_roots: z.array(z.string()).optional(),
-        layout: z.enum(['seed', 'reference']).optional(),
-        min_free: sizeBytes.optional(),
-        max_log_bytes: sizeBytes.optional(),
-        audit_max_bytes: sizeBytes.optional(),
-      })
-      .optional(),
-    webhook: z
-      .strictObject({
+    agents: opt(z.record(z.string(), z.nullable(agentSchema))),
+    defaults: opt(
+      z.strictObject({
+        agent: opt(z.string()),
+        timeout: opt(seconds),
+        max_concurrent_runs: opt(nonNegInt),
+        max_concurrent_root_tasks: opt(nonNegInt),
+        max_restarts: opt(nonNegInt),
+        restart_delay: opt(seconds),
+        child_wait_timeout: opt(seconds),
+        stop_grace: opt(seconds),
+        max_retries: opt(nonNegInt),
+        retry_delay: opt(seconds),
+        diversification: opt(z.record(z.string(), z.unknown())),
+      }),
+    ),
+    rate_limits: opt(
+      z.strictObject({
+        per_user: opt(
+          z.strictObject({
+            requests_per_hour: opt(nonNegInt),
+            max_concurrent: opt(nonNegInt),
+          }),
+        ),
+        per_agent: opt(z.strictObject({ requests_per_day: opt(nonNegInt) })),
+      }),
+    ),
+    api: opt(
+      z.strictObject({
+        host: opt(nonEmpty),
+        port: opt(port),
+        cors_origins: opt(z.array(z.string())),
+        auth_enabled: opt(z.boolean()),
+        api_key: opt(z.string()),
+        api_keys: opt(z.array(apiKeySchema)),
+        body_limit: opt(sizeBytes),
+        sse: opt(
+          z.strictObject({
+            poll_interval_ms: opt(nonNegInt),
+            discovery_interval_ms: opt(nonNegInt),
+            heartbeat_interval_s: opt(nonNegInt),
+            max_clients_per_run: opt(nonNegInt),
+          }),
+        ),
+      }),
+    ),
+    storage: opt(
+      z.strictObject({
+        runs_dir: opt(z.string()),
+        extra_roots: opt(z.array(z.string())),
+        layout: opt(z.enum(['seed', 'reference'])),
+        min_free: opt(sizeBytes),
+        max_log_bytes: opt(sizeBytes),
+        audit_max_bytes: opt(sizeBytes),
+      }),
+    ),
+    webhook: opt(
+      z.strictObject({
         url: z.url(),
-        events: z.array(z.string()).optional(),
-        secret: z.string().optional(),
-        timeout: seconds.optional(),
-      })
-      .optional(),
+        events: opt(z.array(z.string())),
+        secret: opt(z.string()),
+        timeout: opt(seconds),
+      }),
+    ),
   });
 });
 

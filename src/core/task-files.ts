@@ -90,9 +90,16 @@ export interface TaskConfig {
 
 const taskConfigSchema = lazySchema((z) =>
   z.object({
-    depends_on: z.preprocess(
-      (v) => (v === null || v === undefined ? [] : typeof v === 'string' ? [v] : v),
-      z.array(z.preprocess((v) => String(v as string), z.string())),
+    depends_on: z.pipe(
+      z.transform((v: unknown) =>
+        v === null || v === undefined ? [] : typeof v === 'string' ? [v] : v,
+      ),
+      z.array(
+        z.pipe(
+          z.transform((v: unknown) => String(v as string)),
+          z.string(),
+        ),
+      ),
     ),
   }),
 );
@@ -238,32 +245,34 @@ const KEY_ORDER: readonly (keyof TaskLoopState)[] = [
 ];
 
 const loopStateSchema = lazySchema((z) => {
-  const int = z.preprocess(
-    (v) => (typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v),
-    z.number().int(),
+  const int = z.pipe(
+    z.transform((v: unknown) => (typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v)),
+    z.int(),
   );
-  const text = z.preprocess(
-    (v) => (v === null || v === undefined ? '' : String(v as string)),
+  const text = z.pipe(
+    z.transform((v: unknown) => (v === null || v === undefined ? '' : String(v as string))),
     z.string(),
   );
+  const optional = <T extends Parameters<typeof z.optional>[0]>(schema: T) =>
+    z.catch(z.optional(schema), undefined);
   return z.object({
     status: z.enum(['queued', 'blocked', 'running', 'done', 'failed', 'stopped']),
-    owner_pid: int.catch(0),
-    owner_host: text.catch(''),
-    owner_started_at: text.catch(''),
-    agent: text.catch(''),
-    attempt: int.catch(0),
-    restarts: int.catch(0),
-    retries: int.catch(0),
-    max_restarts: int.catch(0),
-    exit_code: int.catch(-1),
-    updated_at: text.catch(''),
-    error_summary: z.string().optional().catch(undefined),
-    current_run_id: z.string().optional().catch(undefined),
-    restart_delay_ms: int.optional().catch(undefined),
-    max_retries: int.optional().catch(undefined),
-    retry_base_delay_ms: int.optional().catch(undefined),
-    depends_on: z.array(z.string()).optional().catch(undefined),
+    owner_pid: z.catch(int, 0),
+    owner_host: z.catch(text, ''),
+    owner_started_at: z.catch(text, ''),
+    agent: z.catch(text, ''),
+    attempt: z.catch(int, 0),
+    restarts: z.catch(int, 0),
+    retries: z.catch(int, 0),
+    max_restarts: z.catch(int, 0),
+    exit_code: z.catch(int, -1),
+    updated_at: z.catch(text, ''),
+    error_summary: optional(z.string()),
+    current_run_id: optional(z.string()),
+    restart_delay_ms: optional(int),
+    max_retries: optional(int),
+    retry_base_delay_ms: optional(int),
+    depends_on: optional(z.array(z.string())),
   });
 });
 

@@ -1,20 +1,68 @@
 /**
- * zod, loaded on first use. Loading it costs about as much as Node's own start-up, and
- * hot CLI paths (`run-agent job`, `bus post`, `--version`) must not pay for it unless they
- * actually validate something nested. Schemas are built inside memoised functions.
+ * Schemas on the CLI's hot paths (config.yaml, bus headers, task files) use zod's "mini"
+ * build, bundled into dist/. Only the functions listed here are bundled (importing the whole
+ * namespace would pull in every locale), so loading them costs ~2 ms where classic zod costs
+ * about as much as Node's own start-up. Schemas are still built on first use.
+ * (The server's request schemas use classic zod; its start-up is not a hot path.)
  */
-import { createRequire } from 'node:module';
-import type * as Zod from 'zod';
+import {
+  _default,
+  array,
+  boolean,
+  catch as catchValue,
+  enum as enumOf,
+  int,
+  maximum,
+  minimum,
+  minLength,
+  null as nullValue,
+  nullable,
+  number,
+  object,
+  optional,
+  pipe,
+  positive,
+  record,
+  regex,
+  strictObject,
+  string,
+  transform,
+  union,
+  unknown,
+  url,
+} from 'zod/mini';
 
-let loaded: typeof Zod | undefined;
+const zodMini = {
+  _default,
+  array,
+  boolean,
+  catch: catchValue,
+  enum: enumOf,
+  int,
+  maximum,
+  minimum,
+  minLength,
+  null: nullValue,
+  nullable,
+  number,
+  object,
+  optional,
+  pipe,
+  positive,
+  record,
+  regex,
+  strictObject,
+  string,
+  transform,
+  union,
+  unknown,
+  url,
+};
 
-export function zod(): typeof Zod {
-  loaded ??= createRequire(import.meta.url)('zod') as typeof Zod;
-  return loaded;
-}
+export type ZodMini = typeof zodMini;
 
 /** Memoise a schema factory so the schema is built once, on first use. */
-export function lazySchema<T>(build: (z: typeof Zod.z) => T): () => T {
+export function lazySchema<T>(build: (z: ZodMini) => T): () => T {
   let schema: T | undefined;
-  return () => (schema ??= build(zod().z));
+  return () => (schema ??= build(zodMini));
 }
