@@ -43,7 +43,8 @@ COPY --from=build /app/bin ./bin
 COPY --from=build /app/web/dist ./web/dist
 RUN ln -s /app/bin/conductor /usr/local/bin/conductor \
  && ln -s /app/bin/run-agent /usr/local/bin/run-agent \
- && ln -s /app/bin/messagebus-tool /usr/local/bin/messagebus-tool
+ && ln -s /app/bin/messagebus-tool /usr/local/bin/messagebus-tool \
+ && chown conductor:conductor /app/dist/cache
 ENV NODE_ENV=production \
     CONDUCTOR_ROOT=/data/runs \
     CONDUCTOR_PORT=8080 \

@@ -1,5 +1,5 @@
 /**
- * Runner overhead: `npx tsx bench/run-overhead.ts` (bundles the CLI like scripts/build.mjs).
+ * Runner overhead: `npx tsx bench/run-overhead.ts` (builds the CLIs like scripts/build.mjs).
  * Baselines are measured in the same run, alternating with the measured command:
  *  1. `run-agent job` with an instant agent vs spawning the same agent directly (stdin from a
  *     prompt file, stdout to a file); the added time is reported as a ratio to `node -e 0`.
@@ -9,9 +9,9 @@
  * Options: --runs N (CLI samples, default 15), --many N (default 500).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { build, type BuildOptions } from 'esbuild';
 import {
   closeSync,
+  cpSync,
   mkdtempSync,
   openSync,
   readdirSync,
@@ -21,6 +21,7 @@ import {
 } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { bundleClis } from '../scripts/build.mjs';
 import { readRunInfo } from '../src/core/run-info.js';
 import type { AgentConfig } from '../src/runner/agents/index.js';
 import { runJob } from '../src/runner/job.js';
@@ -29,9 +30,7 @@ import { isProcessRunning } from '../src/runner/terminate.js';
 const REPO = resolve(import.meta.dirname, '..');
 // A private build, as scripts/build.mjs makes it: dist/ may be rebuilt by others mid-run.
 const BUILD_DIR = join(REPO, `.bench-build-${process.pid}`);
-const RUN_AGENT = join(BUILD_DIR, 'external', 'run-agent.js');
-/** Same CLI with npm dependencies bundled (native koffi stays external): start-up comparison. */
-const RUN_AGENT_BUNDLED = join(BUILD_DIR, 'bundled', 'run-agent.js');
+const RUN_AGENT = join(BUILD_DIR, 'bin', 'run-agent');
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number): number => {
   const at = args.indexOf(name);
@@ -104,15 +103,11 @@ function cliOverhead(): void {
   const nodeE0: number[] = [];
   const direct: number[] = [];
   const viaJob: number[] = [];
-  const viaBundled: number[] = [];
-  const bundledJob = [process.execPath, RUN_AGENT_BUNDLED, ...job.slice(2)];
   timeSync(job); // warm the file cache
-  timeSync(bundledJob);
   for (let i = 0; i < RUNS; i += 1) {
     nodeE0.push(timeSync([process.execPath, '-e', '0']));
     direct.push(timeSync(AGENT_ARGV, promptPath, join(work, 'direct-out.txt')));
     viaJob.push(timeSync(job));
-    viaBundled.push(timeSync(bundledJob));
   }
   const added = median(viaJob) - median(direct);
   console.log(`## run-agent job vs direct spawn (${RUNS} samples each, medians)`);
@@ -121,10 +116,6 @@ function cliOverhead(): void {
   console.log(`run-agent job:        ${median(viaJob).toFixed(1)} ms`);
   console.log(
     `added by run-agent:   ${added.toFixed(1)} ms = ${(added / median(nodeE0)).toFixed(2)}x node -e 0 (target <= 1.3x)`,
-  );
-  const addedBundled = median(viaBundled) - median(direct);
-  console.log(
-    `same, npm deps bundled: ${median(viaBundled).toFixed(1)} ms, added ${addedBundled.toFixed(1)} ms = ${(addedBundled / median(nodeE0)).toFixed(2)}x node -e 0`,
   );
 }
 
@@ -231,28 +222,9 @@ async function manyRuns(): Promise<void> {
   console.log(`queue tickets left: ${readdirSync(join(root, '.conductor', 'queue')).length}`);
 }
 
-const buildOptions: BuildOptions = {
-  entryPoints: [join(REPO, 'src', 'cli', 'run-agent.ts')],
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  chunkNames: 'chunks/[name]-[hash]',
-  define: { __CONDUCTOR_VERSION__: '"bench"' },
-  logLevel: 'warning',
-};
-// As scripts/build.mjs builds dist/.
-await build({ ...buildOptions, outdir: join(BUILD_DIR, 'external'), packages: 'external' });
-await build({
-  ...buildOptions,
-  outdir: join(BUILD_DIR, 'bundled'),
-  external: ['koffi', 'pino', 'pino-pretty', 'fastify', '@fastify/static', 'prom-client'],
-  // commander and friends are CommonJS: give the ESM bundle a require().
-  banner: {
-    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-  },
-});
+// As scripts/build.mjs builds dist/, beside a copy of bin/ (the launchers find ../dist).
+await bundleClis(join(BUILD_DIR, 'dist'));
+cpSync(join(REPO, 'bin'), join(BUILD_DIR, 'bin'), { recursive: true });
 console.log(`node ${process.version}, ${cpus().length} CPUs, ${cpus()[0]?.model ?? ''}`);
 try {
   cliOverhead();

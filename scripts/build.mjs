@@ -1,11 +1,13 @@
-// Builds the CLIs into dist/ (one esbuild bundle per entry, shared chunks loaded on
-// demand so `run-agent --version` loads almost nothing) and the web UI into web/dist/.
+// Builds the CLIs into dist/ (one CommonJS bundle per CLI, started by bin/launch.cjs with a
+// V8 code cache) and the web UI into web/dist/.
 import { build } from 'esbuild';
-import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, run } from './ensure-deps.mjs';
 
 const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
+export const CLIS = ['run-agent', 'conductor', 'messagebus-tool'];
+
 /**
  * npm packages bundled into dist/ because CLI start-up loads them: from the bundle they start
  * several times faster than through node_modules resolution and one file per module.
@@ -19,36 +21,45 @@ const classicZodExternal = {
     b.onResolve({ filter: /^zod$/ }, () => ({ path: 'zod', external: true }));
   },
 };
-const entries = ['run-agent', 'conductor', 'messagebus-tool'].map((name) =>
-  join(repoRoot, 'src', 'cli', `${name}.ts`),
-);
 
-export async function buildAll({ web = true } = {}) {
-  // Build beside dist/ and swap it in, so processes running from dist/ (tests, a server)
-  // never see it half-deleted.
-  const dist = join(repoRoot, 'dist');
-  const staging = join(repoRoot, `dist.tmp-${process.pid}`);
-  const old = join(repoRoot, `dist.old-${process.pid}`);
-  rmSync(staging, { recursive: true, force: true });
+/**
+ * One self-contained CommonJS file per CLI. Sources are ESM; as CommonJS, modules reached
+ * through import() initialise only when first imported, and external packages are required
+ * only where used, so one file costs less to start than many ESM chunks (each resolved,
+ * read and compiled on its own) and can be compiled from one V8 code cache.
+ */
+export async function bundleClis(outdir) {
   await build({
-    entryPoints: entries,
-    outdir: staging,
+    entryPoints: Object.fromEntries(
+      CLIS.map((cli) => [cli, join(repoRoot, 'src', 'cli', `${cli}.ts`)]),
+    ),
+    outdir,
+    outExtension: { '.js': '.cjs' },
     bundle: true,
-    splitting: true,
-    format: 'esm',
+    format: 'cjs',
     platform: 'node',
     target: 'node20',
     external,
     plugins: [classicZodExternal],
-    // Bundled CommonJS packages (commander, js-yaml) call require() for Node built-ins.
-    banner: {
-      js: "import { createRequire as __cjsRequire } from 'node:module'; const require = __cjsRequire(import.meta.url);",
-    },
     sourcemap: true,
-    chunkNames: 'chunks/[name]-[hash]',
-    define: { __CONDUCTOR_VERSION__: JSON.stringify(pkg.version) },
+    define: {
+      __CONDUCTOR_VERSION__: JSON.stringify(pkg.version),
+      'import.meta.url': '__importMetaUrl',
+    },
+    banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
     logLevel: 'warning',
   });
+  mkdirSync(join(outdir, 'cache'), { recursive: true });
+}
+
+export async function buildAll({ web = true } = {}) {
+  // Build beside dist/ and swap it in, so a process starting from dist/ never sees it
+  // half-written (the swap also drops code caches made for the previous bundles).
+  const dist = join(repoRoot, 'dist');
+  const staging = join(repoRoot, `dist.tmp-${process.pid}`);
+  const old = join(repoRoot, `dist.old-${process.pid}`);
+  rmSync(staging, { recursive: true, force: true });
+  await bundleClis(staging);
   if (existsSync(dist)) renameSync(dist, old);
   renameSync(staging, dist);
   rmSync(old, { recursive: true, force: true });

@@ -8,6 +8,6 @@ const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
   process.stdout.write(`messagebus-tool version ${VERSION}\n`);
 } else {
-  const { main } = await import('./messagebus-tool-main.js');
-  await main(argv);
+  // No top-level await: the bundle is CommonJS (bin/launch.cjs); main() sets the exit code.
+  void import('./messagebus-tool-main.js').then(({ main }) => main(argv));
 }

@@ -8,6 +8,6 @@ const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
   process.stdout.write(`run-agent version ${VERSION}\n`);
 } else {
-  const { main } = await import('./run-agent-main.js');
-  await main(argv);
+  // No top-level await: the bundle is CommonJS (bin/launch.cjs); main() sets the exit code.
+  void import('./run-agent-main.js').then(({ main }) => main(argv));
 }

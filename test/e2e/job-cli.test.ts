@@ -204,7 +204,7 @@ describe('run-agent job', () => {
         },
       }),
     );
-    expect(existsSync(join(REPO_ROOT, 'dist', 'run-agent.js'))).toBe(true);
+    expect(existsSync(join(REPO_ROOT, 'dist', 'run-agent.cjs'))).toBe(true);
     const result = await runAgent([
       'job',
       ...scope(),

@@ -21,7 +21,7 @@ let server: ServerHandle;
 let browser: BrowserHandle;
 
 beforeAll(async () => {
-  for (const built of ['dist/conductor.js', 'web/dist/index.html']) {
+  for (const built of ['dist/conductor.cjs', 'web/dist/index.html']) {
     if (!existsSync(join(repoRoot, built)))
       throw new Error(`${built} missing: run node scripts/build.mjs`);
   }

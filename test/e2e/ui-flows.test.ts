@@ -62,7 +62,7 @@ async function newPage(theme: 'light' | 'dark' = 'light'): Promise<Page> {
 }
 
 beforeAll(async () => {
-  for (const built of ['dist/conductor.js', 'web/dist/index.html']) {
+  for (const built of ['dist/conductor.cjs', 'web/dist/index.html']) {
     if (!existsSync(join(repoRoot, built)))
       throw new Error(`${built} missing: run node scripts/build.mjs`);
   }
