@@ -1,5 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -141,5 +150,19 @@ describe('touchDir', () => {
       const first = execFileSync('ls', ['-t', dir], { encoding: 'utf8' }).split('\n')[0];
       expect(first).toBe('run-a');
     }
+  });
+
+  it('passes the most recent runs of a long task even when their mtime is ahead of the clock', () => {
+    for (let i = 0; i < 30; i += 1)
+      mkdirSync(join(dir, `20261126-12000000${String(i).padStart(2, '0')}-1-1`));
+    const latest = join(dir, '20261126-1200000029-1-1');
+    const ahead = (Date.now() + 5_000) / 1000;
+    utimesSync(latest, ahead, ahead);
+    const older = join(dir, '20261126-1200000003-1-1');
+    touchDir(older);
+    expect(statSync(older).mtimeMs).toBeGreaterThan(statSync(latest).mtimeMs);
+    expect(execFileSync('ls', ['-t', dir], { encoding: 'utf8' }).split('\n')[0]).toBe(
+      '20261126-1200000003-1-1',
+    );
   });
 });
