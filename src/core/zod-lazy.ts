@@ -1,62 +1,38 @@
 /**
  * Schemas on the CLI's hot paths (config.yaml, bus headers, task files) use zod's "mini"
- * build, bundled into dist/. Only the functions listed here are bundled (importing the whole
+ * build, bundled into dist/. Only the functions listed here are bundled (handing out the whole
  * namespace would pull in every locale), so loading them costs ~2 ms where classic zod costs
  * about as much as Node's own start-up. Schemas are still built on first use.
  * (The server's request schemas use classic zod; its start-up is not a hot path.)
  */
-import {
-  _default,
-  array,
-  boolean,
-  catch as catchValue,
-  enum as enumOf,
-  int,
-  maximum,
-  minimum,
-  minLength,
-  null as nullValue,
-  nullable,
-  number,
-  object,
-  optional,
-  pipe,
-  positive,
-  record,
-  regex,
-  strictObject,
-  string,
-  transform,
-  union,
-  unknown,
-  url,
-} from 'zod/mini';
+import * as zm from 'zod/mini';
 
+// Property reads of the namespace keep esbuild's tree shaking; passing `zm` itself would not.
 const zodMini = {
-  _default,
-  array,
-  boolean,
-  catch: catchValue,
-  enum: enumOf,
-  int,
-  maximum,
-  minimum,
-  minLength,
-  null: nullValue,
-  nullable,
-  number,
-  object,
-  optional,
-  pipe,
-  positive,
-  record,
-  regex,
-  strictObject,
-  string,
-  transform,
-  union,
-  unknown,
-  url,
+  _default: zm._default,
+  array: zm.array,
+  boolean: zm.boolean,
+  catch: zm.catch,
+  enum: zm.enum,
+  int: zm.int,
+  maximum: zm.maximum,
+  minimum: zm.minimum,
+  minLength: zm.minLength,
+  null: zm.null,
+  nullable: zm.nullable,
+  number: zm.number,
+  object: zm.object,
+  optional: zm.optional,
+  pipe: zm.pipe,
+  positive: zm.positive,
+  record: zm.record,
+  regex: zm.regex,
+  strictObject: zm.strictObject,
+  string: zm.string,
+  transform: zm.transform,
+  union: zm.union,
+  unknown: zm.unknown,
+  url: zm.url,
 };
 
 export type ZodMini = typeof zodMini;
