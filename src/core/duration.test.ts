@@ -9,6 +9,8 @@ describe('durationToMs', () => {
     expect(durationToMs('1h30m')).toBe(5_400_000);
     expect(durationToMs('250ms')).toBe(250);
     expect(durationToMs(' 2m ')).toBe(120_000);
+    expect(durationToMs('3000µs')).toBe(3);
+    expect(durationToMs('2000us')).toBe(2);
   });
 
   it('refuses anything else', () => {

@@ -14,7 +14,7 @@ const UNIT_MS: Record<string, number> = {
 };
 
 /** Go-style duration text (at least one `<number><unit>` and nothing else). */
-export const DURATION_PATTERN = /^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/;
+export const DURATION_PATTERN = /^(?:\d+(?:\.\d+)?(?:ns|us|\u00b5s|ms|s|m|h))+$/;
 
 /** Milliseconds for `300`, `1.5`, `30s`, `1h30m`...; undefined when the text is not a duration. */
 export function durationToMs(value: string | number): number | undefined {
@@ -24,7 +24,7 @@ export function durationToMs(value: string | number): number | undefined {
   if (/^\d+(?:\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
   if (!DURATION_PATTERN.test(text)) return undefined;
   let total = 0;
-  for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) {
+  for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ns|us|\u00b5s|ms|s|m|h)/g)) {
     total += Number(m[1]) * (UNIT_MS[m[2] ?? 's'] ?? 1000);
   }
   return Math.round(total);
