@@ -64,7 +64,8 @@ export function App() {
       </header>
       <div className="layout">
         <Sidebar />
-        <main id="main" tabIndex={-1} className="main">
+        {/* Focusable: it scrolls on its own, and keyboard users must be able to scroll it. */}
+        <main id="main" tabIndex={0} className="main">
           <Suspense
             fallback={
               <p className="state-line view" role="status">
