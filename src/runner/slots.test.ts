@@ -1,14 +1,43 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { acquireSlot, queueDir, slotsFreed, type SlotLease } from './slots.js';
+import { tryLock } from '../core/flock.js';
+import { acquireSlot, isWaiting, queueDir, slotsFreed, type SlotLease } from './slots.js';
 
 let root: string;
 beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), 'slots-'));
 });
 afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+const tickets = (): string[] => readdirSync(queueDir(root)).filter((n) => n.endsWith('.ticket'));
+const openFds = (): number => readdirSync('/proc/self/fd').length;
+
+/**
+ * Another process's waiters as the kernel sees them: an owner file locked through another open
+ * file description (flock conflicts between descriptions even within one process), and
+ * tickets naming it, older than anything queued after.
+ */
+function foreignWaiters(owner: string, count: number): { fd: number; names: string[] } {
+  mkdirSync(queueDir(root), { recursive: true });
+  const fd = openSync(join(queueDir(root), `${owner}.alive`), 'w');
+  expect(tryLock(fd)).toBe(true);
+  const names = Array.from({ length: count }, (_, i) => {
+    const name = `0000000000000000000${i + 1}-${owner}-${i + 1}.ticket`;
+    writeFileSync(join(queueDir(root), name), `/runs/foreign-${i + 1}`);
+    return name;
+  });
+  return { fd, names };
+}
 
 describe('acquireSlot', () => {
   it('hands out at most `max` slots and serves waiters first come, first served', async () => {
@@ -22,7 +51,7 @@ describe('acquireSlot', () => {
         return lease!;
       }),
     );
-    expect(readdirSync(queueDir(root))).toHaveLength(3);
+    expect(tickets()).toHaveLength(3);
     a.release();
     slotsFreed(root);
     const x = await waiters[0]!;
@@ -54,6 +83,62 @@ describe('acquireSlot', () => {
     await expect(waiting).rejects.toThrow('stop');
     expect(readdirSync(queueDir(root))).toEqual([]);
     held.release();
+  });
+
+  it('holds a constant number of descriptors however many runs wait in this process', async () => {
+    const held = (await acquireSlot(root, 1))!;
+    const baseline = openFds();
+    const order: number[] = [];
+    const waiters = Array.from({ length: 200 }, (_, i) =>
+      acquireSlot(root, 1, { label: `run-${i}` }).then((lease) => {
+        order.push(i);
+        return lease!;
+      }),
+    );
+    expect(tickets()).toHaveLength(200);
+    // The pool's owner lock plus what a poll opens for a moment.
+    expect(openFds() - baseline).toBeLessThanOrEqual(3);
+    await new Promise((r) => setTimeout(r, 120));
+    expect(openFds() - baseline).toBeLessThanOrEqual(3);
+    held.release();
+    for (let i = 0; i < 200; i += 1) {
+      const lease = await waiters[i]!;
+      expect(openFds() - baseline).toBeLessThanOrEqual(4);
+      lease.release();
+      slotsFreed(root);
+    }
+    expect(order).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    expect(readdirSync(queueDir(root))).toEqual([]);
+    expect(openFds()).toBeLessThanOrEqual(baseline);
+  });
+
+  it("waits behind another process's older tickets until that process dies", async () => {
+    const foreign = foreignWaiters('4242.1', 2);
+    let served = false;
+    const waiting = acquireSlot(root, 1, { label: '/runs/ours' }).then((lease) => {
+      served = true;
+      return lease!;
+    });
+    expect(isWaiting(root, '/runs/foreign-1')).toBe(true);
+    expect(isWaiting(root, '/runs/ours')).toBe(true);
+    // A free slot, but two live tickets ahead: not our turn.
+    await new Promise((r) => setTimeout(r, 150));
+    expect(served).toBe(false);
+    expect(tickets()).toHaveLength(3);
+    // The owner dies: the kernel drops its lock; its tickets no longer count and are removed.
+    closeSync(foreign.fd);
+    const lease = await waiting;
+    expect(isWaiting(root, '/runs/foreign-1')).toBe(false);
+    expect(readdirSync(queueDir(root))).toEqual([]);
+    lease.release();
+  });
+
+  it('removes owner files left without tickets by a crash, and keeps live ones', () => {
+    const live = foreignWaiters('4242.2', 0);
+    writeFileSync(join(queueDir(root), '4243.3.alive'), '');
+    expect(isWaiting(root, 'anything')).toBe(false);
+    expect(readdirSync(queueDir(root))).toEqual(['4242.2.alive']);
+    closeSync(live.fd);
   });
 
   it('means no limit for max 0', async () => {
