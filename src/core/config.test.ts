@@ -1,9 +1,17 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isConductorError } from './errors.js';
-import { loadConfig } from './config.js';
+import { discoverConfigPath, loadConfig } from './config.js';
 
 const temps: string[] = [];
 function tempDir(): string {
@@ -154,5 +162,116 @@ describe('loadConfig', () => {
       command: ['/usr/bin/env', 'bash', '-c', 'echo hi'],
     });
     expect(config.agents.echo?.command).toEqual(['echo', 'hello']);
+  });
+});
+
+describe('loadConfig: the reference HCL home file', () => {
+  /** A temp HOME with ~/.run-agent/conductor-loop.hcl, and an empty cwd. */
+  function homeHcl(text: string): { home: string; cwd: string; path: string } {
+    const home = tempDir();
+    mkdirSync(join(home, '.run-agent'), { mode: 0o700 });
+    const path = join(home, '.run-agent', 'conductor-loop.hcl');
+    writeFileSync(path, text, { mode: 0o600 });
+    return { home, cwd: tempDir(), path };
+  }
+
+  it('is discovered last and its values reach the resolved config', () => {
+    const { home, cwd, path } = homeHcl(
+      [
+        '# written for the reference',
+        'claude {',
+        '  token_file = "claude.token"   # relative to ~/.run-agent',
+        '}',
+        'research {',
+        '  type     = "perplexity"',
+        '  base_url = "https://api.perplexity.ai/chat/completions"',
+        '  model    = "sonar-pro"',
+        '  token_file = "~/.perplexity"',
+        '}',
+        'defaults {',
+        '  agent               = "claude"',
+        '  timeout             = 900',
+        '  max_concurrent_runs = 4',
+        '}',
+        'api {',
+        '  port = 14355',
+        '  sse {',
+        '    poll_interval_ms = 250',
+        '  }',
+        '}',
+        'storage {',
+        '  runs_dir = "runs"',
+        '}',
+      ].join('\n'),
+    );
+    writeFileSync(join(home, '.run-agent', 'claude.token'), 'sk-ant-hcl\n', { mode: 0o600 });
+    writeFileSync(join(home, '.perplexity'), 'pplx-hcl', { mode: 0o600 });
+    const env = { HOME: home };
+    expect(discoverConfigPath({ cwd, env })).toBe(path);
+    const config = loadConfig({ cwd, env });
+    expect(config.path).toBe(path);
+    expect(config.defaultAgent).toBe('claude');
+    expect(config.agents.claude).toMatchObject({ type: 'claude', token: 'sk-ant-hcl' });
+    expect(config.agents.research).toMatchObject({
+      type: 'perplexity',
+      model: 'sonar-pro',
+      baseUrl: 'https://api.perplexity.ai/chat/completions',
+      token: 'pplx-hcl',
+      timeoutMs: 900_000,
+    });
+    expect(config.defaults).toMatchObject({ timeoutMs: 900_000, maxConcurrentRuns: 4 });
+    expect(config.api.port).toBe(14355);
+    expect(config.api.sse.pollMs).toBe(250);
+    expect(config.storage.runsDir).toBe(join(home, '.run-agent', 'runs'));
+    expect(config.warnings).toEqual([]);
+  });
+
+  it('loses to ./config.yaml and ~/.run-agent/config.yaml; a project config.hcl is not discovered', () => {
+    const { home, cwd, path } = homeHcl('api {\n  port = 1111\n}\n');
+    const env = { HOME: home };
+    writeFileSync(join(cwd, 'config.hcl'), 'api {\n  port = 3333\n}\n');
+    expect(loadConfig({ cwd, env }).api.port).toBe(1111);
+    writeFileSync(join(home, '.run-agent', 'config.yaml'), 'api:\n  port: 2222\n');
+    expect(loadConfig({ cwd, env }).api.port).toBe(2222);
+    configIn(cwd, 'api:\n  port: 4444\n');
+    expect(loadConfig({ cwd, env }).api.port).toBe(4444);
+    expect(existsSync(path)).toBe(true);
+  });
+
+  it('parses --config x.hcl and CONDUCTOR_CONFIG=x.hcl as HCL', () => {
+    const dir = tempDir();
+    const file = join(dir, 'team.hcl');
+    writeFileSync(file, 'api {\n  port = 5555\n}\n');
+    expect(loadConfig({ configPath: 'team.hcl', cwd: dir, env: {} }).api.port).toBe(5555);
+    expect(loadConfig({ cwd: dir, env: { CONDUCTOR_CONFIG: file } }).api.port).toBe(5555);
+  });
+
+  it('reads the reference template as an empty config, and never creates the file', () => {
+    const { home, cwd, path } = homeHcl('');
+    copyFileSync(
+      join(import.meta.dirname, '../../test/fixtures/reference/conductor-loop.hcl'),
+      path,
+    );
+    const config = loadConfig({ cwd, env: { HOME: home } });
+    expect(config.path).toBe(path);
+    expect(config.agents).toEqual({});
+    const emptyHome = tempDir();
+    expect(loadConfig({ cwd, env: { HOME: emptyHome } }).path).toBeUndefined();
+    expect(existsSync(join(emptyHome, '.run-agent'))).toBe(false);
+  });
+
+  it('fails with exit 3 and one line for bad HCL, and validates with the YAML schema', () => {
+    const { home, cwd, path } = homeHcl('claude {\n  model = "sonnet\n}\n');
+    const env = { HOME: home };
+    expect(loadError({ cwd, env })).toEqual({
+      message: `config ${path}: invalid HCL: 2:11 unterminated string`,
+      exitCode: 3,
+    });
+    writeFileSync(path, 'claude {\n  colour = "red"\n}\ndefaults {\n  timeout = "soon"\n}\n');
+    const invalid = loadError({ cwd, env });
+    expect(invalid.exitCode).toBe(3);
+    expect(invalid.message).toBe(
+      `config ${path}: unknown key agents.claude.colour; defaults.timeout: expected a positive number of seconds or a duration like 30s, 15m, 1h`,
+    );
   });
 });

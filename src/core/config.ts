@@ -1,14 +1,16 @@
 /**
  * config.yaml: discovery, validation (zod), defaults, secrets. Accepts the union of the
  * seed's keys (`agents.<name>.timeout`, `token_file`, `rate_limits.*`) and the reference's
- * (compat.md §5). `loadConfig` parses once into a ResolvedConfig; every problem becomes a
- * ConfigError (exit 3) naming the file, the key path and what was expected.
+ * (compat.md §5), including its HCL home file (hcl.ts parses it to the same shape).
+ * `loadConfig` parses once into a ResolvedConfig; every problem becomes a ConfigError
+ * (exit 3) naming the file, the key path and what was expected.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import type * as z from 'zod/mini';
 import { DURATION_PATTERN, durationToMs } from './duration.js';
 import { ConfigError, errnoCode } from './errors.js';
+import { parseHclConfig } from './hcl.js';
 import { safeIdProblem } from './ids.js';
 import { expandHome } from './layout.js';
 import { parseYaml } from './yaml.js';
@@ -276,11 +278,16 @@ export function configCandidates(cwd: string, env: NodeJS.ProcessEnv): string[] 
     list.push(
       join(env.HOME, '.run-agent', 'config.yaml'),
       join(env.HOME, '.run-agent', 'config.yml'),
+      // The reference's home file; read, never created here.
+      join(env.HOME, '.run-agent', 'conductor-loop.hcl'),
     );
   return list;
 }
 
-/** Which file `loadConfig` would read: `--config` > CONDUCTOR_CONFIG > ./config.yaml > ./config.yml > ~/.run-agent/config.y(a)ml. */
+/**
+ * Which file `loadConfig` would read: `--config` > CONDUCTOR_CONFIG > ./config.yaml >
+ * ./config.yml > ~/.run-agent/config.y(a)ml > ~/.run-agent/conductor-loop.hcl.
+ */
 export function discoverConfigPath(options: LoadConfigOptions = {}): string | undefined {
   const cwd = options.cwd ?? process.cwd();
   const env = options.env ?? process.env;
@@ -314,7 +321,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
   return resolveConfig(raw, path, env);
 }
 
-/** Parse and validate one YAML file (no defaults applied). */
+/** Parse and validate one YAML file, or HCL when it ends in `.hcl` (no defaults applied). */
 export function parseConfigFile(path: string): RawConfig {
   let text: string;
   try {
@@ -325,11 +332,14 @@ export function parseConfigFile(path: string): RawConfig {
     throw new ConfigError('CONFIG_UNREADABLE', `config ${path}: cannot read: ${reason}`);
   }
   let data: unknown;
-  try {
-    data = parseYaml(text);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new ConfigError('CONFIG_INVALID', `config ${path}: invalid YAML: ${reason}`);
+  if (extname(path) === '.hcl') data = parseHclConfig(text, path);
+  else {
+    try {
+      data = parseYaml(text);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      throw new ConfigError('CONFIG_INVALID', `config ${path}: invalid YAML: ${reason}`);
+    }
   }
   if (data === undefined || data === null) return {};
   const result = configSchema().safeParse(data);
