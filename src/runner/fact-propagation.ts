@@ -117,29 +117,52 @@ export interface PropagateOptions {
 }
 
 /**
+ * One propagation per project at a time in this process, queued in memory before any file is
+ * opened: a burst of tasks finishing together would otherwise each hold their lock file and
+ * the project bus open while polling for the bus lock (two descriptors per waiting task).
+ */
+const projectTurns = new Map<string, Promise<void>>();
+
+async function inProjectTurn<T>(key: string, work: () => Promise<T>): Promise<T> {
+  const previous = projectTurns.get(key) ?? Promise.resolve();
+  let done = (): void => {};
+  const mine = new Promise<void>((resolve) => (done = resolve));
+  const tail = previous.then(() => mine);
+  projectTurns.set(key, tail);
+  await previous;
+  try {
+    return await work();
+  } finally {
+    done();
+    if (projectTurns.get(key) === tail) projectTurns.delete(key);
+  }
+}
+
+/**
  * Propagate the task's completion to the project bus once, and note the result on the task
  * bus (FACT when written now, INFO when it was already propagated).
  */
 export async function propagateCompletionFact(opts: PropagateOptions): Promise<PropagationResult> {
   const tDir = taskDir(opts.root, opts.projectId, opts.taskId);
   const lockPath = join(tDir, FILES.factPropagationLock);
-  let fd: number;
-  try {
-    fd = openSync(lockPath, 'a', 0o644);
-  } catch (error) {
-    throw fsError('open', lockPath, error);
-  }
-  let result: PropagationResult;
-  try {
-    await lockAsync(fd, { timeoutMs: 5_000, what: lockPath });
+  const result = await inProjectTurn(join(opts.root, opts.projectId), async () => {
+    let fd: number;
     try {
-      result = await propagateLocked(opts, tDir);
-    } finally {
-      unlock(fd);
+      fd = openSync(lockPath, 'a', 0o644);
+    } catch (error) {
+      throw fsError('open', lockPath, error);
     }
-  } finally {
-    closeSync(fd);
-  }
+    try {
+      await lockAsync(fd, { timeoutMs: 5_000, what: lockPath });
+      try {
+        return await propagateLocked(opts, tDir);
+      } finally {
+        unlock(fd);
+      }
+    } finally {
+      closeSync(fd);
+    }
+  });
   const taskBus = join(tDir, FILES.taskBus);
   const note = `(msg_id=${result.projectMessageId} key=${result.key})`;
   await appendMessage(taskBus, {
