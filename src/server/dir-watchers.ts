@@ -35,6 +35,10 @@ export class DirWatchers {
     }
   }
 
+  get size(): number {
+    return this.watchers.size;
+  }
+
   unwatch(path: string): void {
     const watcher = this.watchers.get(path);
     if (watcher !== undefined) {

@@ -89,6 +89,24 @@ describe('RunIndex', () => {
     expect(index.eventsSince(index.lastSeq + 100)).toBeUndefined();
   });
 
+  it('keeps watching only the most recently settled tasks; the periodic pass covers the rest', async () => {
+    const r = root();
+    for (let n = 1; n <= 5; n += 1)
+      writeRun(r, 'p', `t${n}`, `20260101-100000000${n}-1-1`, { status: 'completed' });
+    const index = new RunIndex({ root: r, reconcileMs: 100, settledWatchCap: 2 });
+    indexes.push(index);
+    index.start();
+    expect(index.tasks.size).toBe(5);
+    // The root, the project and two settled tasks; no run folder (all ended).
+    expect(index.watchedFolders).toBe(4);
+    // A new run in a task no longer watched: the periodic pass finds it and watches it again.
+    writeRun(r, 'p', 't1', '20260102-1000000000-1-1', { status: 'running' });
+    await until('run in an unwatched task', () => index.runs.has('20260102-1000000000-1-1'));
+    await until('active task and run watched', () => index.watchedFolders === 6);
+    writeRun(r, 'p', 't1', '20260102-1000000000-1-1', { status: 'completed' });
+    await until('settled again', () => index.watchedFolders === 4);
+  });
+
   it('without watchers, the periodic pass still finds new runs', async () => {
     const r = root();
     mkdirSync(join(r, 'p', 't'), { recursive: true });

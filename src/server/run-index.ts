@@ -58,7 +58,11 @@ export interface RunIndexOptions {
   /** Events kept for `Last-Event-ID` resume. */
   eventBacklog?: number;
   watch?: boolean;
+  /** Settled tasks whose folders stay watched (default 512); older ones rely on the pass. */
+  settledWatchCap?: number;
 }
+
+const SETTLED_WATCH_CAP = 512;
 
 /** Directory listings through core/store; a folder that cannot be read lists as empty. */
 function safely<T>(list: () => T[]): T[] {
@@ -90,6 +94,8 @@ export class RunIndex {
   private seq = 0;
   private readonly watchers: DirWatchers;
   private readonly pendingTasks = new Set<string>();
+  /** Settled tasks still watched, oldest first. */
+  private readonly settledWatched = new Set<string>();
   private readonly pendingRuns = new Set<string>();
   private flushTimer: NodeJS.Timeout | undefined;
   private reconcileTimer: NodeJS.Timeout | undefined;
@@ -202,7 +208,7 @@ export class RunIndex {
     }
     let loop: TaskLoopState | undefined;
     try {
-      loop = readLoopState(dir);
+      loop = ownCopy(readLoopState(dir));
     } catch {
       loop = undefined;
     }
@@ -250,6 +256,7 @@ export class RunIndex {
     }
     this.watchers.unwatch(entry.dir);
     this.watchers.unwatch(join(entry.dir, FILES.referenceRunsDir));
+    this.settledWatched.delete(key);
     this.tasks.delete(key);
     this.projects.get(entry.projectId)?.tasks.delete(entry.taskId);
     this.sortedDirty = true;
@@ -324,7 +331,7 @@ export class RunIndex {
   private loadRun(runDir: string, taskKey: string, updateTask: boolean): RunEntry | undefined {
     let info: RunInfo | undefined;
     try {
-      info = tryReadRunInfo(runDir);
+      info = ownCopy(tryReadRunInfo(runDir));
     } catch {
       info = undefined;
     }
@@ -386,20 +393,60 @@ export class RunIndex {
       if (task === undefined) {
         const [projectId = '', taskId = ''] = taskKey.split('/');
         this.refreshTask(projectId, taskId);
-      } else if (!task.runIds.includes(runId)) {
-        task.runIds.push(runId);
-        task.runIds.sort();
+      } else {
+        if (!task.runIds.includes(runId)) {
+          task.runIds.push(runId);
+          task.runIds.sort();
+        }
+        // The task's last run may just have ended (a job without a loop): settle its watch.
+        if (isTerminalStatus(info.status)) this.watchTask(task);
       }
     }
     return entry;
   }
 
+  /**
+   * Watch a task folder while the task can change by itself, and the most recently settled
+   * ones (every run ended, no active loop: an operator may still touch DONE or resume them).
+   * Older settled tasks are left to the periodic pass, which stats every task folder and
+   * re-watches one when a run appears. A watch per task ever seen would grow without bound
+   * (kernel inotify watches and ~0.5 KB of heap each) until the system's limit ends watching.
+   */
   private watchTask(task: TaskEntry): void {
     const key = `${task.projectId}/${task.taskId}`;
-    this.watchers.watch(task.dir, () => this.schedule(this.pendingTasks, key), notBusOrTemp);
     const refRuns = join(task.dir, FILES.referenceRunsDir);
+    if (this.isSettled(task)) {
+      if (!this.settledWatched.has(key)) {
+        this.settledWatched.add(key);
+        if (this.settledWatched.size > (this.options.settledWatchCap ?? SETTLED_WATCH_CAP)) {
+          const oldest = this.settledWatched.values().next().value!;
+          this.settledWatched.delete(oldest);
+          const dir = this.tasks.get(oldest)?.dir;
+          if (dir !== undefined) {
+            this.watchers.unwatch(dir);
+            this.watchers.unwatch(join(dir, FILES.referenceRunsDir));
+          }
+        }
+      }
+      if (!this.settledWatched.has(key)) return;
+    } else this.settledWatched.delete(key);
+    this.watchers.watch(task.dir, () => this.schedule(this.pendingTasks, key), notBusOrTemp);
     if (mtimeOf(refRuns) >= 0)
       this.watchers.watch(refRuns, () => this.schedule(this.pendingTasks, key));
+  }
+
+  /** Folders watched now (root, projects, tasks, active runs). */
+  get watchedFolders(): number {
+    return this.watchers.size;
+  }
+
+  private isSettled(task: TaskEntry): boolean {
+    if (task.loop !== undefined && isActiveLoopStatus(task.loop.status)) return false;
+    if (task.runIds.length === 0 && task.loop === undefined) return false;
+    return task.runIds.every((id) => {
+      const run = this.runs.get(id);
+      return run !== undefined && isTerminalStatus(run.info.status);
+    });
   }
 
   private schedule(set: Set<string>, key: string): void {
@@ -436,6 +483,14 @@ export class RunIndex {
 }
 
 /** Whether a re-read task differs in anything the API shows. */
+/**
+ * A copy whose strings are the index's own: YAML parsing yields slices of the file's text, so
+ * keeping the parsed object would keep each whole run-info.yaml / TASK-LOOP.yaml in memory.
+ */
+function ownCopy<T>(value: T): T {
+  return value === undefined ? value : structuredClone(value);
+}
+
 function taskChanged(a: TaskEntry, b: TaskEntry): boolean {
   return (
     a.done !== b.done ||
