@@ -33,10 +33,13 @@ export interface Server {
   url: string;
   pid: number;
   root: string;
+  /** Temp folder holding the root and the config (and the soak's heap snapshots). */
+  work: string;
   proc: ChildProcess;
 }
 
-export async function startServer(config: string): Promise<Server> {
+/** `nodeArgs` go before the launcher, e.g. `--heapsnapshot-signal=SIGUSR2` for the soak. */
+export async function startServer(config: string, nodeArgs: string[] = []): Promise<Server> {
   const work = mkdtempSync(join(tmpdir(), 'conductor-load-'));
   const root = join(work, 'root');
   const configPath = join(work, 'config.yaml');
@@ -47,6 +50,7 @@ export async function startServer(config: string): Promise<Server> {
   const proc = spawn(
     process.execPath,
     [
+      ...nodeArgs,
       join(REPO, 'bin/conductor'),
       'serve',
       '--port',
@@ -69,7 +73,7 @@ export async function startServer(config: string): Promise<Server> {
     });
     proc.once('exit', (code) => fail(new Error(`server exited with ${code} before listening`)));
   });
-  return { url, pid: proc.pid!, root, proc };
+  return { url, pid: proc.pid!, root, work, proc };
 }
 
 export async function stopServer(s: Server): Promise<void> {
@@ -245,3 +249,48 @@ export function percentile(values: number[], p: number): number {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A free port on 127.0.0.1 (for the server's inspector in the soak). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((done, fail) => {
+    const probe = createServer();
+    probe.once('error', fail);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => done(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+// Run in a child Node with --experimental-websocket (Node 20 has no global WebSocket without it).
+const HEAP_PROBE = `
+const ws = new WebSocket(process.argv[1]);
+ws.onopen = () => ws.send(JSON.stringify({ id: 1, method: 'Runtime.evaluate', params: {
+  expression: 'gc(); process.memoryUsage().heapUsed', returnByValue: true } }));
+ws.onmessage = (event) => {
+  const msg = JSON.parse(event.data);
+  if (msg.id === 1) { console.log(JSON.stringify(msg.result.result.value)); ws.close(); }
+};
+ws.onerror = () => process.exit(1);
+`;
+
+/**
+ * The server's V8 heap used right after a full GC, in MB, through its inspector (the server
+ * runs with `--inspect=127.0.0.1:<port> --expose-gc`): GC and reading happen in one evaluation,
+ * so nothing the server allocates in between counts; unlike a heap snapshot, RSS is untouched.
+ */
+export async function heapAfterGcMb(inspectPort: number): Promise<number> {
+  const list = (await httpJson('GET', `http://127.0.0.1:${inspectPort}/json/list`)).json as {
+    webSocketDebuggerUrl: string;
+  }[];
+  const url = list[0]?.webSocketDebuggerUrl;
+  if (url === undefined) throw new Error('no inspector target');
+  const { execFileSync } = await import('node:child_process');
+  const out = execFileSync(
+    process.execPath,
+    ['--experimental-websocket', '--no-warnings', '-e', HEAP_PROBE, url],
+    { encoding: 'utf8', timeout: 30_000 },
+  );
+  return Number(JSON.parse(out)) / 2 ** 20;
+}
