@@ -17,7 +17,6 @@
 #   NGINX [nginx]  NGINX_ARGS []                               e.g. "-c /etc/nginx/nginx.conf"
 #   PROXY_URL []                        when set, the switch is verified through nginx too
 #   CURL_ARGS []                        extra curl flags, e.g. "-k" for a self-signed certificate
-#   CONDUCTOR_API_KEY []                sent to /api/v1/ready (which requires it when auth is on)
 #   HEALTH_RETRIES [10]  HEALTH_INTERVAL [1]                   seconds between checks
 # Exit codes: 0 switched/ok, 1 target unhealthy or verification failed (old colour kept),
 # 2 usage error, 3 nginx config invalid or reload failed (old upstream restored).
@@ -54,8 +53,7 @@ healthy() {
   while [ "$n" -lt "$HEALTH_RETRIES" ]; do
     # shellcheck disable=SC2086 # CURL_ARGS is a list of words on purpose
     if curl -fsS -m 3 $CURL_ARGS -o /dev/null "$1/api/v1/health" 2>/dev/null &&
-      curl -fsS -m 3 $CURL_ARGS -o /dev/null -H "Authorization: Bearer ${CONDUCTOR_API_KEY:-}" \
-        "$1/api/v1/ready" 2>/dev/null; then
+      curl -fsS -m 3 $CURL_ARGS -o /dev/null "$1/api/v1/ready" 2>/dev/null; then
       return 0
     fi
     n=$((n + 1))

@@ -59,9 +59,14 @@ export function presentedKey(
   return apiKeyValue !== undefined && apiKeyValue !== '' ? apiKeyValue.trim() : undefined;
 }
 
-/** Paths that never need a key: liveness, version, metrics and the UI's static files. */
+/**
+ * Paths that never need a key: liveness and readiness (container probes must not carry a
+ * secret; both answer only a status), version, metrics and the UI's static files.
+ */
+const EXEMPT = new Set(['/api/v1/health', '/api/v1/ready', '/api/v1/version', '/healthz']);
+
 export function isAuthExempt(path: string): boolean {
-  if (path === '/api/v1/health' || path === '/api/v1/version' || path === '/healthz') return true;
+  if (EXEMPT.has(path)) return true;
   if (path === '/metrics') return true;
   // Everything outside the API is the UI (static files, SPA routes).
   return !path.startsWith('/api/');

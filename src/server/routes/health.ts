@@ -16,6 +16,8 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: ServerContext): 
 
   app.get('/api/v1/version', () => ({ version: ctx.options.version }));
 
+  // Answered without a key (probes), so only pass/fail per check: no paths, sizes or config.
+  // Disk figures are on /metrics (conductor_root_disk_*).
   app.get('/api/v1/ready', async (_request, reply) => {
     let writable = true;
     try {
@@ -24,18 +26,11 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: ServerContext): 
       writable = false;
     }
     const disk = readDisk(ctx.root);
-    const minFree = ctx.config.storage.minFreeBytes;
-    const diskOk = disk !== undefined && disk.free >= minFree;
+    const diskOk = disk !== undefined && disk.free >= ctx.config.storage.minFreeBytes;
     const ready = writable && diskOk;
     return reply.code(ready ? 200 : 503).send({
       status: ready ? 'ready' : 'not_ready',
-      checks: {
-        root_writable: writable,
-        disk_free_bytes: disk?.free ?? null,
-        disk_total_bytes: disk?.total ?? null,
-        min_free_bytes: minFree,
-        disk_ok: diskOk,
-      },
+      checks: { root_writable: writable, disk_ok: diskOk },
     });
   });
 
