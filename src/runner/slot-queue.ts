@@ -63,7 +63,12 @@ export class QueueOwner {
     this.open(dir);
     this.seq += 1;
     const name = `${nowNs().toString().padStart(20, '0')}-${this.id}-${this.seq}.ticket`;
-    writeFileAtomicSync(join(dir, name), label, { fsync: false });
+    try {
+      writeFileAtomicSync(join(dir, name), label, { fsync: false });
+    } catch (error) {
+      if (this.tickets.size === 0) this.close();
+      throw error;
+    }
     this.tickets.add(name);
     return name;
   }
