@@ -96,7 +96,8 @@ export class RunIndex {
   private readonly pendingTasks = new Set<string>();
   /** Settled tasks still watched, oldest first. */
   private readonly settledWatched = new Set<string>();
-  private readonly pendingRuns = new Set<string>();
+  /** Run folder -> task key, re-read at the next flush. */
+  private readonly pendingRuns = new Map<string, string>();
   private flushTimer: NodeJS.Timeout | undefined;
   private reconcileTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -378,7 +379,10 @@ export class RunIndex {
     else
       this.watchers.watch(
         runDir,
-        () => this.schedule(this.pendingRuns, `${taskKey}\n${runDir}`),
+        () => {
+          this.pendingRuns.set(runDir, taskKey);
+          this.scheduleFlush();
+        },
         isRunInfo,
       );
     const changed =
@@ -451,7 +455,11 @@ export class RunIndex {
 
   private schedule(set: Set<string>, key: string): void {
     set.add(key);
-    // Coalesce bursts (an atomic write is several events) into one re-read.
+    this.scheduleFlush();
+  }
+
+  /** Coalesce bursts (an atomic write is several events) into one re-read. */
+  private scheduleFlush(): void {
     this.flushTimer ??= setTimeout(() => this.flush(), 15);
   }
 
@@ -459,6 +467,7 @@ export class RunIndex {
     this.flushTimer = undefined;
     if (this.closed) return;
     const tasks = [...this.pendingTasks];
+    // The watcher's own strings, not slices of a joined key that each entry would keep alive.
     const runs = [...this.pendingRuns];
     this.pendingTasks.clear();
     this.pendingRuns.clear();
@@ -466,10 +475,7 @@ export class RunIndex {
       const [projectId = '', taskId = ''] = key.split('/');
       this.refreshTask(projectId, taskId);
     }
-    for (const item of runs) {
-      const [taskKey = '', runDir = ''] = item.split('\n');
-      this.loadRun(runDir, taskKey, true);
-    }
+    for (const [runDir, taskKey] of runs) this.loadRun(runDir, taskKey, true);
   }
 
   private publish(event: IndexEvent): void {
