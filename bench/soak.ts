@@ -46,11 +46,13 @@ if (!(minutes > 0) || !(rate > 0) || !(maxInFlight > 0)) {
 
 const PROJECT = 'soak';
 /**
- * The server indexes every run on disk in memory (~1.5-2 KB per one-run task), so the heap
- * grows with the root by design; above this per finished task something outlives its run.
- * Judged over the second half of the run, after V8's code and the event backlog warmed up.
+ * The server indexes every run on disk in memory (~2.5-3 KB per one-run task: paths, times,
+ * state; docs/benchmarks.md "## Load"), so the heap grows with the root by design; above this
+ * per finished task something else outlives its run. Judged over the second half of the run,
+ * after V8's code and the event backlog warmed up. A coarse guard: smaller per-task leaks
+ * show in the per-constructor diff of `--snapshots`.
  */
-const HEAP_BYTES_PER_TASK = 3072;
+const HEAP_BYTES_PER_TASK = 4096;
 const snapshotAt = new Set(values.snapshots.split(',').filter(Boolean).map(Number));
 const heapDir = mkdtempSync(join(tmpdir(), 'conductor-soak-heap-'));
 const inspectPort = await freePort();
