@@ -203,6 +203,38 @@ function writeAsync(fd: number, data: Buffer, offset: number): Promise<number> {
 const MAX_REOPENS = 1000;
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 
+/** A blocking step of an append; performed sync or async, it yields bytes written (else 0). */
+type Effect =
+  | { op: 'lock'; fd: number; timeoutMs: number; what: string }
+  | { op: 'sleep'; ms: number }
+  | { op: 'write'; fd: number; data: Buffer; offset: number };
+
+function performSync(effect: Effect): number {
+  switch (effect.op) {
+    case 'lock':
+      lockSync(effect.fd, { timeoutMs: effect.timeoutMs, what: effect.what });
+      return 0;
+    case 'sleep':
+      Atomics.wait(sleepCell, 0, 0, effect.ms);
+      return 0;
+    case 'write':
+      return writeSync(effect.fd, effect.data, effect.offset);
+  }
+}
+
+async function performAsync(effect: Effect): Promise<number> {
+  switch (effect.op) {
+    case 'lock':
+      await lockAsync(effect.fd, { timeoutMs: effect.timeoutMs, what: effect.what });
+      return 0;
+    case 'sleep':
+      await new Promise((resolve) => setTimeout(resolve, effect.ms));
+      return 0;
+    case 'write':
+      return writeAsync(effect.fd, effect.data, effect.offset);
+  }
+}
+
 /**
  * A writer for one bus file that keeps its descriptor open between appends (a long-lived
  * poster such as the runner saves the open/close per message). Every append still takes
@@ -218,57 +250,56 @@ export class BusWriter {
 
   /** Append drafts as one locked write; returns the stored messages (with msg_id and ts). */
   appendSync(drafts: readonly MessageDraft[]): BusMessage[] {
-    validateDrafts(drafts, this.options);
-    const attempts = this.options.lockAttempts ?? 3;
-    for (let reopen = 0; reopen < MAX_REOPENS; reopen++) {
-      const fd = (this.fd ??= openBus(this.path));
-      for (let attempt = 1; ; attempt++) {
-        try {
-          lockSync(fd, { timeoutMs: this.options.lockTimeoutMs ?? 10_000, what: this.path });
-          break;
-        } catch (error) {
-          if (!isLockTimeout(error) || attempt >= attempts) throw this.fail(error);
-          Atomics.wait(sleepCell, 0, 0, 100 * 2 ** (attempt - 1));
-        }
-      }
+    const steps = this.appendSteps(drafts);
+    let next = steps.next(0);
+    while (!next.done) {
+      let result: number;
       try {
-        const step = checkLocked(this.path, fd, this.options);
-        if (step.kind === 'reopen') {
-          this.close();
-          continue;
-        }
-        const { messages, data } = encode(drafts, step.size);
-        try {
-          let offset = 0;
-          while (offset < data.length) offset += writeSync(fd, data, offset);
-        } catch (error) {
-          rollBack(fd, step.size);
-          throw error;
-        }
-        if (this.options.fsync) fsyncSync(fd);
-        return messages;
+        result = performSync(next.value);
       } catch (error) {
-        throw this.fail(error);
-      } finally {
-        if (this.fd === fd) unlock(fd);
+        next = steps.throw(error);
+        continue;
       }
+      next = steps.next(result);
     }
-    throw new ValidationError(`message bus ${this.path} keeps being replaced; giving up`);
+    return next.value;
   }
 
   /** As appendSync, but waits for the lock (and writes) without blocking the event loop. */
   async append(drafts: readonly MessageDraft[]): Promise<BusMessage[]> {
+    const steps = this.appendSteps(drafts);
+    let next = steps.next(0);
+    while (!next.done) {
+      let result: number;
+      try {
+        result = await performAsync(next.value);
+      } catch (error) {
+        next = steps.throw(error);
+        continue;
+      }
+      next = steps.next(result);
+    }
+    return next.value;
+  }
+
+  /**
+   * The one append procedure, shared by appendSync and append: it yields each blocking
+   * step (lock, back-off sleep, write) for the caller to perform sync or async, and gets
+   * the step's result (bytes written) or its error back.
+   */
+  private *appendSteps(drafts: readonly MessageDraft[]): Generator<Effect, BusMessage[], number> {
     validateDrafts(drafts, this.options);
     const attempts = this.options.lockAttempts ?? 3;
+    const timeoutMs = this.options.lockTimeoutMs ?? 10_000;
     for (let reopen = 0; reopen < MAX_REOPENS; reopen++) {
       const fd = (this.fd ??= openBus(this.path));
       for (let attempt = 1; ; attempt++) {
         try {
-          await lockAsync(fd, { timeoutMs: this.options.lockTimeoutMs ?? 10_000, what: this.path });
+          yield { op: 'lock', fd, timeoutMs, what: this.path };
           break;
         } catch (error) {
           if (!isLockTimeout(error) || attempt >= attempts) throw this.fail(error);
-          await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** (attempt - 1)));
+          yield { op: 'sleep', ms: 100 * 2 ** (attempt - 1) };
         }
       }
       try {
@@ -280,7 +311,7 @@ export class BusWriter {
         const { messages, data } = encode(drafts, step.size);
         try {
           let offset = 0;
-          while (offset < data.length) offset += await writeAsync(fd, data, offset);
+          while (offset < data.length) offset += yield { op: 'write', fd, data, offset };
         } catch (error) {
           rollBack(fd, step.size);
           throw error;
