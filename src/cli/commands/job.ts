@@ -4,71 +4,35 @@
  * 3 configuration).
  */
 import type { Command } from 'commander';
-import { addScopeOptions, parseDurationMs, parseIntFlag, scopeFromFlags } from '../options.js';
+import {
+  addRunOptions,
+  parseDurationMs,
+  parseIntFlag,
+  readPromptFlags,
+  scopeFromFlags,
+  type RunFlags,
+} from '../options.js';
 import { subcommand } from '../program.js';
 
-interface JobFlags {
-  projectId?: string;
-  project?: string;
-  taskId?: string;
-  task?: string;
-  agent?: string;
-  prompt?: string;
-  promptFile?: string;
-  cwd?: string;
-  root?: string;
-  config?: string;
-  parentRunId?: string;
+interface JobFlags extends RunFlags {
   previousRunId?: string;
-  timeout?: string;
-  idleTimeout?: string;
-  maxConcurrent?: string;
-  stopGrace?: string;
-  conductorUrl?: string;
   follow?: boolean;
-  json?: boolean;
 }
 
 export function registerJobCommand(program: Command): void {
   const cmd = subcommand(program, 'job', 'Run one agent on one prompt (one run)');
-  addScopeOptions(cmd)
-    .option('--agent <name>', 'agent name from config.yaml, or a type (claude, codex, gemini, ...)')
-    .option('--prompt <text>', 'prompt text')
-    .option('--prompt-file <path>', 'read the prompt from a file')
-    .option('--cwd <dir>', 'working directory of the agent (default: the task folder)')
-    .option('--root <dir>', 'runs root (default: $CONDUCTOR_ROOT, config storage.runs_dir, ./runs)')
-    .option('--config <path>', 'config file')
-    .option('--parent-run-id <id>', 'parent run id (default: $JRUN_ID)')
+  addRunOptions(cmd)
     .option('--previous-run-id <id>', 'previous run id of the same task')
-    .option(
-      '--timeout <duration>',
-      'total time limit, e.g. 300, 30s, 15m (default: agent timeout, 300s)',
-    )
-    .option('--idle-timeout <duration>', 'stop when the agent prints nothing for this long')
-    .option('--max-concurrent <n>', 'concurrent runs allowed on this root (default 16)')
-    .option('--stop-grace <duration>', 'SIGTERM to SIGKILL delay on stop or timeout (default 30s)')
-    .option('--conductor-url <url>', 'conductor server URL given to the agent')
     .option('-f, --follow', "stream the agent's stdout while it runs")
-    .option('--json', 'print the result as JSON')
     .action(async (flags: JobFlags) => {
       await runJobCommand(flags);
     });
 }
 
 async function readPrompt(flags: JobFlags): Promise<string> {
-  const { ValidationError, fsError } = await import('../../core/errors.js');
-  if (flags.prompt !== undefined && flags.promptFile !== undefined) {
-    throw new ValidationError('use either --prompt or --prompt-file, not both');
-  }
-  if (flags.prompt !== undefined) return flags.prompt;
-  if (flags.promptFile !== undefined) {
-    const { readFileSync } = await import('node:fs');
-    try {
-      return readFileSync(flags.promptFile, 'utf8');
-    } catch (error) {
-      throw fsError('read prompt file', flags.promptFile, error);
-    }
-  }
+  const prompt = await readPromptFlags(flags);
+  if (prompt !== undefined) return prompt;
+  const { ValidationError } = await import('../../core/errors.js');
   throw new ValidationError('no prompt: use --prompt or --prompt-file');
 }
 

@@ -6,51 +6,31 @@
 import { resolveTaskTarget, type TaskTarget } from './run-target.js';
 import type { Command } from 'commander';
 import {
+  addRunOptions,
   addScopeOptions,
   collectList,
   parseDurationMs,
   parseIntFlag,
+  readPromptFlags,
   scopeFromFlags,
+  type RunFlags,
 } from '../options.js';
 import { subcommand } from '../program.js';
 
-export interface TaskFlags {
-  projectId?: string;
-  project?: string;
-  taskId?: string;
-  task?: string;
-  agent?: string;
-  prompt?: string;
-  promptFile?: string;
-  cwd?: string;
-  root?: string;
-  config?: string;
+export interface TaskFlags extends RunFlags {
   dependsOn?: string[];
   dependencyPollInterval?: string;
   maxRestarts?: string;
   restartDelay?: string;
   maxRetries?: string;
   retryDelay?: string;
-  timeout?: string;
-  idleTimeout?: string;
   childWaitTimeout?: string;
   childPollInterval?: string;
-  maxConcurrent?: string;
-  stopGrace?: string;
-  parentRunId?: string;
-  conductorUrl?: string;
-  json?: boolean;
 }
 
-/** Options shared by `task` and `task resume` / `resume`. */
+/** Options shared by `task` and `task resume` / `resume`: the run options plus the loop's. */
 export function addLoopOptions(cmd: Command): Command {
-  return cmd
-    .option('--agent <name>', 'agent name from config.yaml, or a type (claude, codex, gemini, ...)')
-    .option('--prompt <text>', 'prompt text (default: the task folder TASK.md)')
-    .option('--prompt-file <path>', 'read the prompt from a file')
-    .option('--cwd <dir>', 'working directory of the agent (default: the task folder)')
-    .option('--root <dir>', 'runs root (default: $CONDUCTOR_ROOT, config storage.runs_dir, ./runs)')
-    .option('--config <path>', 'config file')
+  return addRunOptions(cmd, 'prompt text (default: the task folder TASK.md)')
     .option(
       '--max-restarts <n>',
       'restarts after a successful exit without DONE (default 100; resume: 3)',
@@ -58,25 +38,18 @@ export function addLoopOptions(cmd: Command): Command {
     .option('--restart-delay <duration>', 'pause before a restart (default 1s)')
     .option('--max-retries <n>', 'retries after a retriable failure (default: agent, 3)')
     .option('--retry-delay <duration>', 'first retry backoff, doubled each retry (default 2s)')
-    .option('--timeout <duration>', 'total time limit per run (default: agent timeout, 300s)')
-    .option('--idle-timeout <duration>', 'stop a run that prints nothing for this long')
     .option('--child-wait-timeout <duration>', 'how long DONE waits for child runs (default 300s)')
-    .option('--child-poll-interval <duration>', 'child run poll interval (default 1s)')
-    .option('--max-concurrent <n>', 'concurrent runs allowed on this root (default 16)')
-    .option('--stop-grace <duration>', 'SIGTERM to SIGKILL delay when stopping a run (default 30s)')
-    .option('--parent-run-id <id>', 'parent run id of the runs (default: $JRUN_ID)')
-    .option('--conductor-url <url>', 'conductor server URL given to the agent')
-    .option('--json', 'print the result as JSON');
+    .option('--child-poll-interval <duration>', 'child run poll interval (default 1s)');
 }
 
-/** `resume` takes the loop options plus the task's ids (`--task-id` required). */
+/** `resume` takes the loop options with the task's ids (`--task-id` required). */
 export function addResumeOptions(cmd: Command): Command {
-  return addLoopOptions(addScopeOptions(cmd));
+  return addLoopOptions(cmd);
 }
 
 export function registerTaskCommand(program: Command): void {
   const cmd = subcommand(program, 'task', 'Run a task with the Ralph loop (restart until DONE)');
-  addLoopOptions(addScopeOptions(cmd))
+  addLoopOptions(cmd)
     .option(
       '--depends-on <ids>',
       'tasks that must be DONE first (repeat or comma-separate)',
@@ -114,20 +87,6 @@ export function registerTaskCommand(program: Command): void {
     });
 }
 
-async function readPromptFlag(flags: TaskFlags): Promise<string | undefined> {
-  const { ValidationError, fsError } = await import('../../core/errors.js');
-  if (flags.prompt !== undefined && flags.promptFile !== undefined) {
-    throw new ValidationError('use either --prompt or --prompt-file, not both');
-  }
-  if (flags.promptFile === undefined) return flags.prompt;
-  const { readFileSync } = await import('node:fs');
-  try {
-    return readFileSync(flags.promptFile, 'utf8');
-  } catch (error) {
-    throw fsError('read prompt file', flags.promptFile, error);
-  }
-}
-
 const durationOf = (value: string | undefined, flag: string): number | undefined =>
   value === undefined ? undefined : parseDurationMs(value, flag);
 const intOf = (value: string | undefined, flag: string): number | undefined =>
@@ -151,7 +110,7 @@ export async function runLoopFromFlags(flags: TaskFlags, mode: 'task' | 'resume'
       import('../../core/task-files.js'),
     ],
   );
-  const prompt = await readPromptFlag(flags);
+  const prompt = await readPromptFlags(flags);
   const config = loadConfig({ configPath: flags.config });
   const root = layout.resolveRoot({ flag: flags.root, configRunsDir: config.storage.runsDir });
   const scope = scopeFromFlags(flags);
