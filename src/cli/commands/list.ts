@@ -5,17 +5,8 @@
 import type { Command } from 'commander';
 import { addScopeOptions } from '../options.js';
 import { subcommand } from '../program.js';
+import { assertScopeExists, queryTasks, type TaskQueryFlags } from './status.js';
 import { formatTable, shortDuration, shortTime } from './table.js';
-
-interface ListFlags {
-  root?: string;
-  projectId?: string;
-  project?: string;
-  taskId?: string;
-  task?: string;
-  status?: string;
-  json?: boolean;
-}
 
 export function registerListCommand(program: Command): void {
   const cmd = subcommand(program, 'list', 'List projects, tasks (--project) or runs (--task)');
@@ -23,12 +14,12 @@ export function registerListCommand(program: Command): void {
     .option('--root <dir>', 'runs root (default: $CONDUCTOR_ROOT or ./runs)')
     .option('--status <status>', 'filter tasks: running, active, done, failed, blocked')
     .option('--json', 'print JSON')
-    .action(async (flags: ListFlags) => {
+    .action(async (flags: TaskQueryFlags) => {
       await listCommand(flags);
     });
 }
 
-async function listCommand(flags: ListFlags): Promise<void> {
+async function listCommand(flags: TaskQueryFlags): Promise<void> {
   const [layout, store, summary, errors] = await Promise.all([
     import('../../core/layout.js'),
     import('../../core/store.js'),
@@ -46,13 +37,8 @@ async function listCommand(flags: ListFlags): Promise<void> {
     else if (projects.length > 0) process.stdout.write(`${projects.join('\n')}\n`);
     return;
   }
-  if (!layout.isDirectory(layout.projectDir(root, projectId))) {
-    throw new errors.NotFoundError(`project ${projectId} not found in ${root}`);
-  }
+  await assertScopeExists(root, projectId, taskId);
   if (taskId !== undefined) {
-    if (!layout.isDirectory(layout.taskDir(root, projectId, taskId))) {
-      throw new errors.NotFoundError(`task ${projectId}/${taskId} not found`);
-    }
     const runs = await summary.taskRuns(root, projectId, taskId);
     if (flags.json) {
       process.stdout.write(`${JSON.stringify({ runs }, null, 2)}\n`);
@@ -70,11 +56,7 @@ async function listCommand(flags: ListFlags): Promise<void> {
     );
     return;
   }
-  let tasks = await summary.summarizeTasks(root, projectId);
-  if (flags.status !== undefined) {
-    const filter = flags.status;
-    tasks = tasks.filter((t) => summary.matchesTaskStatus(t, filter));
-  }
+  const tasks = await queryTasks(root, projectId, undefined, flags.status);
   if (flags.json) {
     process.stdout.write(`${JSON.stringify({ tasks }, null, 2)}\n`);
     return;

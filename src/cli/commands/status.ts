@@ -3,19 +3,20 @@
  * whether its process is alive (`--concise`: tab-separated rows, `--json`).
  */
 import type { Command } from 'commander';
-import { addScopeOptions } from '../options.js';
+import type { TaskRow } from '../../runner/task-summary.js';
+import { addScopeOptions, type ScopeFlags } from '../options.js';
 import { subcommand } from '../program.js';
 import { formatTable } from './table.js';
 
-interface StatusFlags {
+/** The flags `status` and `list` read the same way. */
+export interface TaskQueryFlags extends ScopeFlags {
   root?: string;
-  projectId?: string;
-  project?: string;
-  taskId?: string;
-  task?: string;
   status?: string;
-  concise?: boolean;
   json?: boolean;
+}
+
+interface StatusFlags extends TaskQueryFlags {
+  concise?: boolean;
 }
 
 export function registerStatusCommand(program: Command): void {
@@ -33,33 +34,51 @@ export function registerStatusCommand(program: Command): void {
     });
 }
 
-async function statusCommand(flags: StatusFlags): Promise<void> {
-  const [layout, summary, errors] = await Promise.all([
+/** NotFoundError unless the project, and the task when one is given, exist under `root`. */
+export async function assertScopeExists(
+  root: string,
+  projectId: string,
+  taskId: string | undefined,
+): Promise<void> {
+  const [layout, { NotFoundError }] = await Promise.all([
     import('../../core/layout.js'),
-    import('../../runner/task-summary.js'),
+    import('../../core/errors.js'),
+  ]);
+  if (!layout.isDirectory(layout.projectDir(root, projectId))) {
+    throw new NotFoundError(`project ${projectId} not found in ${root}`);
+  }
+  if (taskId !== undefined && !layout.isDirectory(layout.taskDir(root, projectId, taskId))) {
+    throw new NotFoundError(`task ${projectId}/${taskId} not found`);
+  }
+}
+
+/** The project's task rows (just the one task's when `taskId` is given) that match `--status`. */
+export async function queryTasks(
+  root: string,
+  projectId: string,
+  taskId: string | undefined,
+  status: string | undefined,
+): Promise<TaskRow[]> {
+  const summary = await import('../../runner/task-summary.js');
+  const tasks =
+    taskId !== undefined
+      ? [await summary.summarizeTask(root, projectId, taskId)]
+      : await summary.summarizeTasks(root, projectId);
+  return status === undefined ? tasks : tasks.filter((t) => summary.matchesTaskStatus(t, status));
+}
+
+async function statusCommand(flags: StatusFlags): Promise<void> {
+  const [layout, errors] = await Promise.all([
+    import('../../core/layout.js'),
     import('../../core/errors.js'),
   ]);
   const projectId = flags.projectId ?? flags.project ?? (process.env.JRUN_PROJECT_ID || undefined);
   if (projectId === undefined)
     throw new errors.ValidationError('which project? --project is required');
   const root = layout.resolveRoot({ flag: flags.root });
-  if (!layout.isDirectory(layout.projectDir(root, projectId))) {
-    throw new errors.NotFoundError(`project ${projectId} not found in ${root}`);
-  }
   const taskId = flags.taskId ?? flags.task;
-  let tasks: Awaited<ReturnType<typeof summary.summarizeTasks>>;
-  if (taskId !== undefined) {
-    if (!layout.isDirectory(layout.taskDir(root, projectId, taskId))) {
-      throw new errors.NotFoundError(`task ${projectId}/${taskId} not found`);
-    }
-    tasks = [await summary.summarizeTask(root, projectId, taskId)];
-  } else {
-    tasks = await summary.summarizeTasks(root, projectId);
-  }
-  if (flags.status !== undefined) {
-    const filter = flags.status;
-    tasks = tasks.filter((t) => summary.matchesTaskStatus(t, filter));
-  }
+  await assertScopeExists(root, projectId, taskId);
+  const tasks = await queryTasks(root, projectId, taskId, flags.status);
   if (flags.json) {
     process.stdout.write(`${JSON.stringify({ tasks }, null, 2)}\n`);
     return;
