@@ -140,6 +140,28 @@ export interface PostMessageRequest {
   body: string;
 }
 
+/** Per-agent results in GET /api/v1/stats. */
+export interface AgentStats {
+  completed?: number;
+  failed?: number;
+  timeout?: number;
+  stopped?: number;
+  crashed?: number;
+  avg_duration_ms?: number;
+}
+
+/** GET /api/v1/stats. */
+export interface Stats {
+  runs_by_status: Record<string, number>;
+  tasks_by_status: Record<string, number>;
+  agents: Record<string, AgentStats>;
+  tokens: { input: number; output: number; cost_usd: number };
+  throughput: { minute: string; completed: number; failed: number }[];
+  duration_histogram: { le_seconds: number | string; count: number }[];
+  active_runs: number;
+  queue_depth: number;
+}
+
 /** Run file names the API serves (`/runs/{run}/files/{name}`). */
 export type RunFileName = 'output.md' | 'stdout' | 'stderr' | 'prompt';
 

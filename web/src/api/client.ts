@@ -4,18 +4,20 @@ import { getApiKey, markAuthRequired } from './auth';
 import { apiUrl } from './base';
 import type {
   AgentInfo,
-  BusMessage,
-  CreatedTask,
-  NewTask,
+  CreateTaskRequest,
+  CreateTaskResponse,
+  Message,
   Page,
+  PostMessageRequest,
   ProjectSummary,
   RunDetail,
   RunFileName,
-  RunSummary,
+  RunPage,
   Stats,
   TaskDetail,
+  TaskPage,
   TaskSummary,
-} from './types';
+} from '@client/api-types';
 
 type Query = Record<string, string | number | undefined>;
 
@@ -115,12 +117,13 @@ export const api = {
   agents: () => json<{ agents: AgentInfo[]; default?: string }>('GET', 'api/v1/agents'),
   projects: () => json<{ projects: ProjectSummary[] }>('GET', 'api/v1/projects'),
   tasks: (project: string, query: Query = {}) =>
-    json<Page & { tasks: TaskSummary[] }>('GET', `api/v1/projects/${enc(project)}/tasks`, {
+    json<TaskPage>('GET', `api/v1/projects/${enc(project)}/tasks`, {
       query,
     }),
   task: (project: string, task: string) =>
     json<TaskDetail>('GET', `api/v1/projects/${enc(project)}/tasks/${enc(task)}`),
-  createTask: (body: NewTask) => json<CreatedTask>('POST', 'api/v1/tasks', { body }),
+  createTask: (body: CreateTaskRequest) =>
+    json<CreateTaskResponse>('POST', 'api/v1/tasks', { body }),
   stopTask: (project: string, task: string) =>
     json<{ stopped_runs: number }>(
       'POST',
@@ -130,11 +133,11 @@ export const api = {
     json<TaskSummary>('POST', `api/v1/projects/${enc(project)}/tasks/${enc(task)}/resume`),
   deleteTask: (project: string, task: string) =>
     json<void>('DELETE', `api/v1/projects/${enc(project)}/tasks/${enc(task)}`),
-  runs: (query: Query = {}) => json<Page & { runs: RunSummary[] }>('GET', 'api/v1/runs', { query }),
+  runs: (query: Query = {}) => json<RunPage>('GET', 'api/v1/runs', { query }),
   run: (run: string) => json<RunDetail>('GET', `api/v1/runs/${enc(run)}`),
   stopRun: (run: string) => json<{ status: string }>('POST', `api/v1/runs/${enc(run)}/stop`),
-  messages: (query: Query) => json<{ messages: BusMessage[] }>('GET', 'api/v1/messages', { query }),
-  postMessage: (body: { project_id: string; task_id?: string; type?: string; body: string }) =>
+  messages: (query: Query) => json<{ messages: Message[] }>('GET', 'api/v1/messages', { query }),
+  postMessage: (body: PostMessageRequest) =>
     json<{ msg_id: string; timestamp: string }>('POST', 'api/v1/messages', { body }),
   stats: () => json<Stats>('GET', 'api/v1/stats'),
   /** A run file's text (`?tail=N` bytes when given) and its full size on disk. */

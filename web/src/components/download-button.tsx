@@ -1,7 +1,7 @@
 // Downloads a run file through fetch (so the API key header is sent), then saves the blob.
 import { useState } from 'react';
 import { api, errorMessage } from '../api/client';
-import type { RunFileName } from '../api/types';
+import type { RunFileName } from '@client/api-types';
 
 const FILE_NAMES: Record<RunFileName, string> = {
   'output.md': 'output.md',

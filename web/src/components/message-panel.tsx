@@ -3,14 +3,14 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { api, errorMessage } from '../api/client';
 import { openStream, type StreamState } from '../api/sse';
 import { useKeyVersion } from '../api/use-key-version';
-import type { BusMessage } from '../api/types';
+import type { Message } from '@client/api-types';
 import { formatTime } from '../lib/format';
 
 const POST_TYPES = ['INFO', 'FACT', 'PROGRESS', 'QUESTION', 'DECISION', 'WARNING', 'ERROR', 'USER'];
 const HISTORY = 200;
 
 export function MessagePanel({ projectId, taskId }: { projectId: string; taskId?: string }) {
-  const [messages, setMessages] = useState<BusMessage[]>([]);
+  const [messages, setMessages] = useState<Message[]>([]);
   const [state, setState] = useState<StreamState | 'loading'>('loading');
   const [error, setError] = useState<string>();
   const [typeFilter, setTypeFilter] = useState('');
@@ -24,7 +24,7 @@ export function MessagePanel({ projectId, taskId }: { projectId: string; taskId?
     setMessages([]);
     setState('loading');
     setError(undefined);
-    const add = (incoming: BusMessage[]) => {
+    const add = (incoming: Message[]) => {
       const fresh = incoming.filter((m) => m.msg_id && !seen.has(m.msg_id));
       if (fresh.length === 0) return;
       for (const m of fresh) seen.add(m.msg_id);
@@ -44,7 +44,7 @@ export function MessagePanel({ projectId, taskId }: { projectId: string; taskId?
           onEvent: (event) => {
             if (event.event !== 'message') return;
             try {
-              const message = JSON.parse(event.data) as BusMessage;
+              const message = JSON.parse(event.data) as Message;
               if (taskId && message.task_id && message.task_id !== taskId) return;
               add([message]);
             } catch {

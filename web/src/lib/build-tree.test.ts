@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RunSummary, TaskSummary } from '../api/types';
+import type { RunSummary, TaskSummary } from '@client/api-types';
 import { buildRows, groupRuns } from './build-tree';
 import type { TreeData } from './tree-store';
 

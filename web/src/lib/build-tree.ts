@@ -1,6 +1,6 @@
 // Flattens projects -> tasks -> runs into the rows the virtualized sidebar draws.
 // Runs of a task are oldest first (restarts in order); child runs sit under their parent.
-import type { RunSummary, TaskSummary } from '../api/types';
+import type { RunSummary, TaskSummary } from '@client/api-types';
 import { taskKey, type TreeData } from './tree-store';
 
 export interface TreeFilter {

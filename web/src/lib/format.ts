@@ -22,13 +22,13 @@ export function parseTime(value: string | undefined): number | undefined {
 
 /** Run duration: ticking (now - start) while running, else recorded, else end - start. */
 export function runDurationMs(
-  run: { duration_ms?: number; start_time?: string; end_time?: string; status: string },
+  run: { duration_ms?: number | null; start_time?: string; end_time?: string; status: string },
   now: number,
 ): number | undefined {
   const start = parseTime(run.start_time);
   // A running run's duration_ms is a snapshot from when the server answered.
   if (run.status === 'running' && start !== undefined) return Math.max(0, now - start);
-  if (run.duration_ms !== undefined && run.duration_ms > 0) return run.duration_ms;
+  if (run.duration_ms != null && run.duration_ms > 0) return run.duration_ms;
   const end = parseTime(run.end_time);
   return start !== undefined && end !== undefined ? end - start : undefined;
 }

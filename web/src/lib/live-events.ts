@@ -2,7 +2,7 @@
 // detail queries the changed run or task affects. Its state drives the connection light.
 import type { QueryClient } from '@tanstack/react-query';
 import { openStream, type StreamState } from '../api/sse';
-import type { RunSummary, TaskSummary } from '../api/types';
+import type { RunSummary, TaskSummary } from '@client/api-types';
 import { treeStore } from './tree-store';
 
 type Listener = () => void;

@@ -1,7 +1,7 @@
 // In-memory index of projects, tasks and runs for the sidebar. Loaded once through the
 // paginated API, then kept current by /api/v1/events (no reload per event).
 import { api, fetchAllPages } from '../api/client';
-import type { ProjectSummary, RunSummary, TaskSummary } from '../api/types';
+import type { ProjectSummary, RunSummary, TaskSummary } from '@client/api-types';
 
 export type LoadState = 'idle' | 'loading' | 'ready' | 'error';
 

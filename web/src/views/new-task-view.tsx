@@ -4,7 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useId, useState, useSyncExternalStore, type ReactNode } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
 import { api, errorMessage } from '../api/client';
-import type { NewTask } from '../api/types';
+import type { CreateTaskRequest } from '@client/api-types';
 import { useTitle } from '../components/use-title';
 import { taskPath } from '../lib/build-tree';
 import { fieldErrors, type FieldName } from '../lib/field-errors';
@@ -36,7 +36,7 @@ export function NewTaskView() {
   const defaultAgent = agents.data?.default;
 
   const submit = async () => {
-    const body: NewTask = { project_id: form.project_id.trim() };
+    const body: CreateTaskRequest = { project_id: form.project_id.trim() };
     if (form.task_id.trim()) body.task_id = form.task_id.trim();
     if (form.agent) body.agent = form.agent;
     if (form.prompt.trim()) body.prompt = form.prompt;

@@ -114,7 +114,7 @@ export function ProjectView() {
                           <StatusBadge status={task.status} compact />
                         </td>
                         <td>{task.agent ?? '–'}</td>
-                        <td>{task.run_count}</td>
+                        <td>{task.run_count ?? 0}</td>
                         <td>{formatRelative(task.last_activity, now)}</td>
                       </tr>
                     ))}

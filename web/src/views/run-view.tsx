@@ -3,7 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
 import { api, errorMessage } from '../api/client';
-import type { RunDetail, RunFileName } from '../api/types';
+import type { RunDetail, RunFileName } from '@client/api-types';
 import { Breadcrumbs } from '../components/breadcrumbs';
 import { ConfirmDialog } from '../components/dialog';
 import { DownloadButton } from '../components/download-button';
@@ -115,7 +115,7 @@ function RunBody({ run }: { run: RunDetail }) {
         <Field label="Task">{run.task_id}</Field>
         <Field label="Agent">{run.agent}</Field>
         <Field label="Exit code">
-          {run.exit_code === undefined || (live && run.exit_code === -1) ? '–' : run.exit_code}
+          {live && run.exit_code === -1 ? '–' : (run.exit_code ?? '–')}
         </Field>
         <Field label="Started">{formatTime(run.start_time)}</Field>
         <Field label="Ended">{formatTime(run.end_time)}</Field>

@@ -3,7 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import type uPlot from 'uplot';
 import { api } from '../api/client';
-import type { Stats } from '../api/types';
+import type { Stats } from '@client/api-types';
 import { Chart, type ChartSeries } from '../components/chart';
 import { QueryState } from '../components/query-state';
 import { RunningNow } from '../components/running-now';

@@ -3,7 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, errorMessage } from '../api/client';
-import type { TaskDetail } from '../api/types';
+import type { TaskDetail } from '@client/api-types';
 import { Breadcrumbs } from '../components/breadcrumbs';
 import { ConfirmDialog } from '../components/dialog';
 import { MessagePanel } from '../components/message-panel';
@@ -173,7 +173,7 @@ function TaskActions({ task }: { task: TaskDetail }) {
     },
     delete: {
       title: 'Delete this task?',
-      body: `Deletes the folder of ${task.task_id} with all ${task.run_count} runs, their output and its message bus. This cannot be undone.`,
+      body: `Deletes the folder of ${task.task_id} with all ${task.run_count ?? task.runs?.length ?? 0} runs, their output and its message bus. This cannot be undone.`,
       label: 'Delete task',
     },
   };
