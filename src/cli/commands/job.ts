@@ -13,6 +13,7 @@ import {
   type RunFlags,
 } from '../options.js';
 import { subcommand } from '../program.js';
+import { abortOnInterrupt } from './interrupt.js';
 
 interface JobFlags extends RunFlags {
   previousRunId?: string;
@@ -89,16 +90,7 @@ async function runJobCommand(flags: JobFlags): Promise<void> {
     requestsPerDay: config.rateLimits.perAgent.requestsPerDay,
   });
 
-  const controller = new AbortController();
-  let signals = 0;
-  const onSignal = (): void => {
-    signals += 1;
-    // First Ctrl-C stops the run cleanly (recorded `stopped`); a second one leaves at once.
-    if (signals > 1) process.exit(130);
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interrupt = abortOnInterrupt();
 
   let follow: Promise<number> | undefined;
   let resolveEnded: () => void = () => undefined;
@@ -131,7 +123,7 @@ async function runJobCommand(flags: JobFlags): Promise<void> {
           : config.defaults.stopGraceMs,
       ...conductorUrlOf(flags, config),
       layout: config.storage.layout,
-      signal: controller.signal,
+      signal: interrupt.signal,
       onCreated: ({ runId, runDir }) => {
         if (!flags.json) process.stdout.write(`run_id: ${runId}\nrun_dir: ${runDir}\n`);
       },
@@ -164,7 +156,6 @@ async function runJobCommand(flags: JobFlags): Promise<void> {
     }
   } finally {
     resolveEnded();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupt.dispose();
   }
 }

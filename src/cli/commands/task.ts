@@ -16,6 +16,7 @@ import {
   type RunFlags,
 } from '../options.js';
 import { subcommand } from '../program.js';
+import { abortOnInterrupt } from './interrupt.js';
 
 export interface TaskFlags extends RunFlags {
   dependsOn?: string[];
@@ -140,16 +141,7 @@ export async function runLoopFromFlags(flags: TaskFlags, mode: 'task' | 'resume'
   // The loop supervises agents for a long time: a reader that goes away (`| head`) must not
   // kill it with EPIPE; only the messages are lost.
   process.stdout.on('error', () => undefined);
-  const controller = new AbortController();
-  let signals = 0;
-  const onSignal = (): void => {
-    signals += 1;
-    // First signal stops the current run and ends the loop `stopped`; a second leaves at once.
-    if (signals > 1) process.exit(130);
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interrupt = abortOnInterrupt();
   if (!flags.json) process.stdout.write(`project_id: ${scope.projectId}\ntask_id: ${taskId}\n`);
   try {
     const result = await loop.runTask(
@@ -185,7 +177,7 @@ export async function runLoopFromFlags(flags: TaskFlags, mode: 'task' | 'resume'
         parentRunId,
         requestsPerDay: config.rateLimits.perAgent.requestsPerDay,
         resume: mode === 'resume',
-        signal: controller.signal,
+        signal: interrupt.signal,
         onRunStarted: flags.json
           ? undefined
           : (run: { runId: string; attempt: number }) =>
@@ -207,8 +199,7 @@ export async function runLoopFromFlags(flags: TaskFlags, mode: 'task' | 'resume'
       );
     }
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupt.dispose();
   }
 }
 
