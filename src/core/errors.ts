@@ -95,6 +95,11 @@ export function exitCodeOfFamily(family: ErrorFamily): 1 | 2 | 3 {
   }
 }
 
+/** The family of a non-zero outcome exit code (1 retriable, 2 permanent, 3 configuration). */
+export function familyOfExitCode(code: number): ErrorFamily {
+  return code === 3 ? 'config' : code === 2 ? 'permanent' : 'retriable';
+}
+
 /** Recognise our errors by symbol, so copies from other bundles/realms still match. */
 export function isConductorError(error: unknown): error is ConductorError {
   return typeof error === 'object' && error !== null && CONDUCTOR_ERROR in error;

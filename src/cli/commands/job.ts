@@ -146,10 +146,8 @@ async function runJobCommand(flags: JobFlags): Promise<void> {
       );
     }
     if (result.outcome !== 0) {
-      const family =
-        result.outcome === 3 ? 'config' : result.outcome === 2 ? 'permanent' : 'retriable';
       throw new errors.ConductorError(
-        family,
+        errors.familyOfExitCode(result.outcome),
         'RUN_FAILED',
         `run ${result.runId} ${result.status}: ${result.errorSummary ?? result.status} (see ${result.runDir}/output.md)`,
       );

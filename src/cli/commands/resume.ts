@@ -5,10 +5,10 @@
  */
 import type { Command } from 'commander';
 import { subcommand } from '../program.js';
-import { addResumeOptions, type TaskFlags } from './task.js';
+import { addLoopOptions, type TaskFlags } from './task.js';
 
 export function registerResumeCommand(program: Command): void {
-  addResumeOptions(
+  addLoopOptions(
     subcommand(program, 'resume', 'Resume a task: remove DONE and run it again'),
   ).action(async (flags: TaskFlags) => {
     const { runLoopFromFlags } = await import('./task.js');

@@ -43,11 +43,6 @@ export function addLoopOptions(cmd: Command): Command {
     .option('--child-poll-interval <duration>', 'child run poll interval (default 1s)');
 }
 
-/** `resume` takes the loop options with the task's ids (`--task-id` required). */
-export function addResumeOptions(cmd: Command): Command {
-  return addLoopOptions(cmd);
-}
-
 export function registerTaskCommand(program: Command): void {
   const cmd = subcommand(program, 'task', 'Run a task with the Ralph loop (restart until DONE)');
   addLoopOptions(cmd)
@@ -67,7 +62,7 @@ export function registerTaskCommand(program: Command): void {
     });
 
   // The parent `task` shares option names, so Commander may hand them to it: merge both.
-  addResumeOptions(subcommand(cmd, 'resume', 'Resume a stopped, failed or finished task')).action(
+  addLoopOptions(subcommand(cmd, 'resume', 'Resume a stopped, failed or finished task')).action(
     async (_flags: TaskFlags, sub: Command) => {
       await runLoopFromFlags(sub.optsWithGlobals<TaskFlags>(), 'resume');
     },
@@ -190,10 +185,8 @@ export async function runLoopFromFlags(flags: TaskFlags, mode: 'task' | 'resume'
       process.stdout.write(`status: ${result.status} (exit code ${result.exitCode})\n`);
     }
     if (result.exitCode !== 0) {
-      const family =
-        result.exitCode === 3 ? 'config' : result.exitCode === 2 ? 'permanent' : 'retriable';
       throw new errors.ConductorError(
-        family,
+        errors.familyOfExitCode(result.exitCode),
         'TASK_FAILED',
         `task ${scope.projectId}/${taskId} ${result.status}: ${result.errorSummary ?? result.status}`,
       );
