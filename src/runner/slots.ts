@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fsError } from '../core/errors.js';
 import { tryLock } from '../core/flock.js';
 import { SYSTEM_DIR } from '../core/layout.js';
-import { liveTickets, QueueOwner } from './slot-queue.js';
+import { liveTickets, QueueOwner, queueDir } from './slot-queue.js';
 
 export { isWaiting, queueDir } from './slot-queue.js';
 
@@ -157,11 +157,12 @@ class SlotPool {
 
   private ensureDirs(): void {
     if (this.dirsReady) return;
-    const dir = slotsDir(this.root);
-    try {
-      mkdirSync(dir, { recursive: true });
-    } catch (error) {
-      throw fsError('create', dir, error);
+    for (const dir of [slotsDir(this.root), queueDir(this.root)]) {
+      try {
+        mkdirSync(dir, { recursive: true });
+      } catch (error) {
+        throw fsError('create', dir, error);
+      }
     }
     this.dirsReady = true;
   }
