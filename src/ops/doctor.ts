@@ -336,7 +336,7 @@ async function checkServer(
     return [finding('fail', `server ${url}/api/v1/health answered HTTP ${health.status}`)];
   const out = [finding('ok', `server ${url} is reachable`)];
   try {
-    // /api/v1/ready is behind auth when API keys are configured.
+    // Our /api/v1/ready needs no key; older servers kept it behind auth, so send one if set.
     const key = env.CONDUCTOR_API_KEY;
     const ready = await fetch(`${url}/api/v1/ready`, {
       signal: AbortSignal.timeout(timeoutMs),

@@ -151,15 +151,8 @@ const probe = z.object({
   }),
   ...timing,
 });
-/** Readiness may run in the container (exec) so it can send the API key to /api/v1/ready. */
-const readiness = z.union([
-  probe,
-  z.object({
-    exec: z.object({ command: z.array(z.string()).min(1) }),
-    ...timing,
-    timeoutSeconds: z.number().int().positive(),
-  }),
-]);
+/** Readiness is a plain httpGet like liveness: /api/v1/ready needs no API key. */
+const readiness = probe;
 const quantity = z.union([z.string(), z.number()]);
 const container = z.object({
   name: z.string(),
