@@ -12,21 +12,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../fixtures/agents/process-helper.js';
 import { freePort, startServer, waitUntil, type ServerProcess } from '../helpers/server-process.js';
+import { ensureTool } from '../helpers/system-tools.js';
 
 const DEPLOY = join(REPO_ROOT, 'deploy');
-
-function ensureTool(tool: string, aptPackage: string): string {
-  const found = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' });
-  if (found.status === 0) return found.stdout.trim();
-  if (process.getuid?.() !== 0) {
-    throw new Error(`${tool} is missing: run \`sudo apt-get install -y ${aptPackage}\``);
-  }
-  execFileSync('apt-get', ['install', '-y', '--no-install-recommends', aptPackage], {
-    stdio: 'ignore',
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  });
-  return execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim();
-}
 
 let dir: string;
 const cleanups: (() => Promise<void> | void)[] = [];
