@@ -1,4 +1,3 @@
 // Types for the parts of build.mjs that TypeScript code (bench/) imports.
-export declare const CLIS: readonly string[];
 export declare function bundleClis(outdir: string): Promise<void>;
 export declare function buildAll(options?: { web?: boolean }): Promise<void>;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { repoRoot, run } from './ensure-deps.mjs';
 
 const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
-export const CLIS = ['run-agent', 'conductor', 'messagebus-tool'];
+const CLIS = ['run-agent', 'conductor', 'messagebus-tool'];
 
 /**
  * npm packages bundled into dist/ because CLI start-up loads them: from the bundle they start
